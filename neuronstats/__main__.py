@@ -1,0 +1,3 @@
+from neuronstats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Benchmarks (not timed tests): the CPU matmul ceiling, training throughput as a
+ratio to it, and time-to-accuracy curves for a grid of training configurations.
+
+``neuronstats bench GRID.toml --data-dir ../shared/data --out results/bench`` trains
+every configuration in the grid (cached, resumable), and writes
+``curves.csv`` (corpus, cell, config, minutes, epoch, accuracy, …),
+``runs.csv`` (one row per configuration: best accuracy, test accuracy, throughput)
+and ``curves.png``.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from neuronstats.config import config_from_dict
+from neuronstats.errors import InputError
+
+
+def matmul_ceiling(n: int = 1024, repeats: int = 20) -> float:
+    """Best-of-``repeats`` float32 GFLOP/s of an n×n matmul with torch's threads."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def train_flops_per_token(cell: str, emb: int, hidden: int, vocab: int, src_per_tgt: float) -> float:
+    """Multiply-add FLOPs (×2) of forward + backward (≈ 3× forward) per target token:
+    output layer, decoder cell, and the encoder's share (source tokens per target token)."""
+    gates = 3 if cell == "gru" else 4
+    rnn = 2 * gates * (emb + hidden) * hidden
+    out = 2 * hidden * vocab
+    return 3 * (out + rnn + src_per_tgt * rnn)
+
+
+def load_grid(path) -> list:
+    """A grid file: ``[defaults]`` (a run config) and ``[[run]]`` tables that override it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("bench grid not found", path=path, expected="a TOML file with [defaults] and [[run]]")
+    raw = tomllib.loads(path.read_text())
+    unknown = set(raw) - {"defaults", "run"}
+    if unknown:
+        raise InputError(f"unknown key(s) {sorted(unknown)}", path=path, expected="[defaults] and [[run]]")
+    base = raw.get("defaults", {})
+    cfgs = []
+    for i, run in enumerate(raw.get("run", [])):
+        merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+        for k, v in run.items():
+            if isinstance(v, dict):
+                merged.setdefault(k, {}).update(v)
+            else:
+                merged[k] = v
+        cfgs.append(config_from_dict(merged, f"{path} [[run]] #{i + 1}"))
+    return cfgs
+
+
+def curves_table(results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-epoch curves, per-run summary) from a list of TrainResult."""
+    rows, runs = [], []
+    for r in results:
+        c = r.config
+        for h in r.history:
+            rows.append({"corpus": c.data.source, "cell": c.model.cell, "config": c.name,
+                         "config_hash": c.hash(), "minutes": h["minutes"], "epoch": h["epoch"],
+                         "accuracy": h["val_accuracy"], "val_loss": h["val_loss"],
+                         "train_loss": h["train_loss"], "tokens_per_s": h["tokens_per_s"]})
+        tps = [h["tokens_per_s"] for h in r.history]
+        runs.append({"corpus": c.data.source, "cell": c.model.cell, "config": c.name, "config_hash": c.hash(),
+                     "hidden": c.model.hidden, "emb": c.model.emb, "vocab_size": c.data.vocab_size,
+                     "max_len": c.data.max_len, "lr": c.train.lr, "batch_size": c.train.batch_size,
+                     "epochs": len(r.history), "minutes": r.train_seconds / 60,
+                     "best_val_accuracy": max((h["val_accuracy"] for h in r.history), default=float("nan")),
+                     "test_accuracy": r.test.get("accuracy"), "n_test": r.test.get("n"),
+                     "stopped": r.stopped, "device": r.device,
+                     "tokens_per_s": sum(tps) / len(tps) if tps else float("nan")})
+    return pd.DataFrame(rows), pd.DataFrame(runs)
+
+
+def plot_curves(curves: pd.DataFrame, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    corpora = sorted(curves["corpus"].unique())
+    fig, axes = plt.subplots(1, len(corpora), figsize=(6 * len(corpora), 4.5), squeeze=False)
+    for ax, corpus in zip(axes[0], corpora):
+        sub = curves[curves["corpus"] == corpus]
+        for (cfg, cell), g in sub.groupby(["config", "cell"], sort=True):
+            ax.plot(g["minutes"], 100 * g["accuracy"], marker="o", ms=3, label=f"{cfg}",
+                    ls="-" if cell == "gru" else "--")
+        ax.axhline(95, color="grey", lw=0.8, ls=":")
+        ax.set(title=f"{corpus}: held-out positioning accuracy", xlabel="training minutes (this CPU)",
+               ylabel="accuracy (%)", ylim=(0, 100))
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=None, progress=False):
+    """Train every grid configuration (cached) and write curves.csv, runs.csv, curves.png."""
+    from neuronstats import io
+    from neuronstats.model.train import train
+
+    out_dir = Path(out_dir)
+    ceiling = matmul_ceiling()
+    results = []
+    for cfg in load_grid(grid_path):
+        if only and only not in cfg.name:
+            continue
+        if log:
+            log(f"== {cfg.name} ({cfg.hash()})")
+        results.append(train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log))
+        curves, runs = curves_table(results)
+        ratios = []
+        for r, row in zip(results, runs.itertuples()):
+            d = r.config
+            hist_src = 1.0  # source tokens per target token ≈ 1 (+2 control tokens)
+            flops = train_flops_per_token(d.model.cell, d.model.emb, d.model.hidden, len(r.vocab), hist_src)
+            ratios.append(row.tokens_per_s * flops / 1e9 / ceiling)
+        runs["matmul_ceiling_gflops"] = ceiling
+        runs["throughput_vs_ceiling"] = ratios
+        io.write_text(out_dir / "curves.csv", curves.to_csv(index=False))
+        io.write_text(out_dir / "runs.csv", runs.to_csv(index=False))
+        plot_curves(curves, out_dir / "curves.png")
+    return curves, runs

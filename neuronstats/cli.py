@@ -1,0 +1,125 @@
+"""Command line: ``neuronstats`` / ``python -m neuronstats``. Printing happens here only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from neuronstats.errors import InputError
+
+
+def _log_to(path=None):
+    fh = open(path, "a", buffering=1) if path else None
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+        if fh:
+            fh.write(msg + "\n")
+
+    return log
+
+
+def cmd_train(a) -> int:
+    from neuronstats.config import load_config
+    from neuronstats.model.train import train
+
+    cfg = load_config(a.config)
+    if a.device:
+        cfg.train.device = a.device
+    r = train(cfg, data_dir=a.data_dir, cache_dir=a.cache_dir, progress=not a.quiet, log=_log_to())
+    print(f"model: {r.run_dir / 'model.pt'}")
+    print(f"device: {r.device}; trained {r.train_seconds / 60:.1f} min, {len(r.history)} epochs ({r.stopped})")
+    print(f"test positioning accuracy: {100 * r.test['accuracy']:.1f} % of {r.test['n']} held-out examples")
+    return 0
+
+
+def cmd_evaluate(a) -> int:
+    import numpy as np
+
+    from neuronstats.data.examples import prepare
+    from neuronstats.model.decode import positioning_accuracy
+    from neuronstats.model.train import check_vocab, hash_seed, load_model
+
+    model, vocab, cfg = load_model(a.model)
+    ds = prepare(cfg.data, a.data_dir)
+    check_vocab(vocab.to_dict(), ds.vocab, a.model)
+    ex = ds.examples(a.split, hash_seed(cfg.train.seed, 2 * 10**6))
+    ex = ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
+    res = positioning_accuracy(model, ex)
+    print(f"{a.split}: positioning accuracy {100 * res['accuracy']:.2f} % ({res['n']} examples, "
+          f"per (w, T) pair {100 * res['per_token']:.2f} %, {ex.n_dropped_unk} dropped for <unk> w)")
+    return 0
+
+
+def cmd_fetch(a) -> int:
+    from neuronstats.data.fetch import fetch_dataset
+
+    path = fetch_dataset(a.name, a.to, url=a.url, sha256=a.sha256, progress=not a.quiet)
+    print(f"{a.name}: {path}")
+    return 0
+
+
+def cmd_bench(a) -> int:
+    from neuronstats.bench import run_bench
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _log_to(out / "bench.log")
+    _, runs = run_bench(a.grid, a.data_dir, out, cache_dir=a.cache_dir, only=a.only, log=log,
+                        progress=not a.quiet)
+    print(runs[["config", "epochs", "minutes", "best_val_accuracy", "test_accuracy",
+                "throughput_vs_ceiling"]].to_string(index=False))
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="neuronstats", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("train", help="train (or load from cache, or resume) the model a TOML config describes")
+    t.add_argument("config")
+    t.add_argument("--data-dir", default="../shared/data")
+    t.add_argument("--cache-dir", default=None)
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="positioning accuracy of a trained model.pt")
+    e.add_argument("model")
+    e.add_argument("--data-dir", default="../shared/data")
+    e.add_argument("--split", choices=["train", "val", "test"], default="test")
+    e.add_argument("--limit", type=int, default=0)
+    e.set_defaults(func=cmd_evaluate)
+
+    d = sub.add_parser("data", help="corpus utilities")
+    dsub = d.add_subparsers(dest="data_cmd", required=True)
+    f = dsub.add_parser("fetch", help="download a corpus (checksums verified)")
+    f.add_argument("name", choices=["gutenberg", "lyrics"])
+    f.add_argument("--to", required=True)
+    f.add_argument("--url", default=None)
+    f.add_argument("--sha256", default=None)
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=cmd_fetch)
+
+    b = sub.add_parser("bench", help="throughput and time-to-accuracy curves for a grid of configs")
+    b.add_argument("grid", nargs="?", default="analyses/bench_grid.toml")
+    b.add_argument("--data-dir", default="../shared/data")
+    b.add_argument("--out", default="results/bench")
+    b.add_argument("--cache-dir", default=None)
+    b.add_argument("--only", default="", help="run only configs whose name contains this")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=cmd_bench)
+
+    a = p.parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return a.func(a)
+    except InputError as exc:
+        print(f"neuronstats: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("neuronstats: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Corpora → tokens → line pairs → control-signal examples."""

@@ -1,0 +1,1 @@
+"""The vanilla encoder–decoder, its training loop and greedy decoding."""

@@ -1,0 +1,255 @@
+"""Training: Adam, teacher forcing, cross-entropy over every target token (no extra
+loss on w, as in the paper), gradient clipping, early stopping on validation loss.
+
+Deterministic on CPU: same config + seed → identical weights. The (w, T) draw and
+the batch order of epoch e come from a generator seeded by (seed, e), so a run
+killed mid-way and resumed from its last per-epoch checkpoint ends with the same
+weights as an uninterrupted run. Trained models are cached under
+``cache_dir/<config hash>/`` and never retrained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from neuronstats import io
+from neuronstats.config import RunConfig, config_from_dict, dump_config
+from neuronstats.data.examples import Dataset, Examples, prepare
+from neuronstats.data.tokenize import Vocab
+from neuronstats.errors import InputError
+from neuronstats.model.decode import positioning_accuracy
+from neuronstats.model.seq2seq import Seq2Seq
+
+DEFAULT_CACHE = Path(".cache/neuronstats/models")
+
+
+def resolve_device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("train.device = 'cuda' but no CUDA GPU is visible", expected="auto or cpu")
+    return name
+
+
+def device_description(device: str) -> str:
+    if device == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+@dataclass
+class TrainResult:
+    config: RunConfig
+    run_dir: Path
+    model: Seq2Seq
+    vocab: Vocab
+    history: list = field(default_factory=list)
+    test: dict = field(default_factory=dict)
+    device: str = "cpu"
+    stopped: str = ""
+    train_seconds: float = 0.0
+
+
+def build_model(cfg: RunConfig, vocab_size: int) -> Seq2Seq:
+    torch.manual_seed(cfg.train.seed)
+    return Seq2Seq(cfg.model.cell, vocab_size, cfg.model.emb, cfg.model.hidden)
+
+
+def batches(ex: Examples, batch_size: int, rng) -> list[np.ndarray]:
+    """Shuffled batches of examples of similar target length (little padding)."""
+    order = rng.permutation(len(ex))
+    chunk = batch_size * 50
+    out = []
+    for a in range(0, len(order), chunk):
+        part = order[a : a + chunk]
+        part = part[np.argsort(ex.tgt_len[part], kind="stable")]
+        out += [part[b : b + batch_size] for b in range(0, len(part), batch_size)]
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def batch_loss(model: Seq2Seq, ex: Examples, idx: np.ndarray, device) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over the batch's target tokens, and their count. Logits are
+    computed only at real (non-pad) positions: the output layer dominates the cost."""
+    ls, lt = ex.src_len[idx], ex.tgt_len[idx]
+    src = torch.as_tensor(ex.src[idx, : ls.max()], device=device)
+    tgt = torch.as_tensor(ex.tgt[idx, : lt.max()], device=device)
+    dec_in = torch.cat([torch.full_like(tgt[:, :1], 2), tgt[:, :-1]], dim=1)  # <sos> y1 .. y_{L-1}
+    hs = model.decode_teacher(model.encode(src, torch.as_tensor(ls)), dec_in)
+    mask = tgt != model.pad_id
+    logits = model.out(hs[mask])
+    return F.cross_entropy(logits, tgt[mask], reduction="sum"), int(mask.sum())
+
+
+@torch.no_grad()
+def eval_loss(model, ex: Examples, device, batch_size: int = 500) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    for a in range(0, len(ex), batch_size):
+        loss, n = batch_loss(model, ex, np.arange(a, min(a + batch_size, len(ex))), device)
+        total, count = total + float(loss), count + n
+    return total / max(count, 1)
+
+
+def _epoch_examples(ds: Dataset, cfg: RunConfig, epoch: int) -> Examples:
+    seed = hash_seed(cfg.train.seed, epoch if cfg.data.resample_each_epoch else 0)
+    return ds.examples("train", seed)
+
+
+def hash_seed(*parts: int) -> int:
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+def run_dir_for(cfg: RunConfig, cache_dir=None) -> Path:
+    return Path(cache_dir or DEFAULT_CACHE) / f"{cfg.name}-{cfg.hash()}"
+
+
+def check_vocab(saved: dict, vocab: Vocab, path) -> None:
+    if saved["itos"] != vocab.itos or saved["n_positions"] != vocab.n_positions:
+        raise InputError(
+            f"checkpoint vocabulary ({len(saved['itos'])} tokens) does not match the data's ({len(vocab)} tokens)",
+            path=path, expected="a checkpoint trained on this corpus and config")
+
+
+def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
+          dataset: Dataset | None = None, log=None) -> TrainResult:
+    """Train (or load from cache, or resume) the model ``cfg`` describes."""
+    run_dir = run_dir_for(cfg, cache_dir)
+    final = run_dir / "model.pt"
+    if final.exists():
+        return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    device = resolve_device(cfg.train.device)
+    ds = dataset or prepare(cfg.data, data_dir)
+    model = build_model(cfg, len(ds.vocab)).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
+    val_ex = ds.examples("val", hash_seed(cfg.train.seed, 10**6))
+    acc_ex = val_ex.subset(np.arange(min(len(val_ex), cfg.data.max_eval)))
+
+    state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0}
+    ckpt = run_dir / "checkpoint.pt"
+    if ckpt.exists():
+        saved = torch.load(ckpt, map_location=device, weights_only=False)
+        check_vocab(saved["vocab"], ds.vocab, ckpt)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optim"])
+        state = saved["state"]
+        if log:
+            log(f"resuming {run_dir.name} after epoch {state['epoch']}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    io.write_text(run_dir / "config.toml", dump_config(cfg))
+
+    stopped = "max_epochs"
+    limit_s = cfg.train.max_minutes * 60
+    while state["epoch"] < cfg.train.max_epochs:
+        if limit_s and state["elapsed"] >= limit_s:
+            stopped = "max_minutes"
+            break
+        epoch = state["epoch"]
+        for g in opt.param_groups:
+            g["lr"] = cfg.train.lr * cfg.train.lr_decay**epoch
+        ex = _epoch_examples(ds, cfg, epoch)
+        rng = np.random.default_rng(hash_seed(cfg.train.seed, epoch, 1))
+        model.train()
+        t0 = time.perf_counter()
+        tot, ntok = 0.0, 0
+        bar = tqdm(batches(ex, cfg.train.batch_size, rng), desc=f"{cfg.name} epoch {epoch + 1}",
+                   disable=not progress, leave=False, unit="batch")
+        for idx in bar:
+            loss, n = batch_loss(model, ex, idx, device)
+            opt.zero_grad(set_to_none=True)
+            (loss / n).backward()
+            if cfg.train.clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.clip)
+            opt.step()
+            tot, ntok = tot + loss.item(), ntok + n
+            if limit_s and state["elapsed"] + time.perf_counter() - t0 >= limit_s:
+                break
+        secs = time.perf_counter() - t0
+        state["elapsed"] += secs
+        val = eval_loss(model, val_ex, device)
+        acc = positioning_accuracy(model, acc_ex, device=device)["accuracy"]
+        state["epoch"] += 1
+        state["history"].append({
+            "epoch": state["epoch"], "train_loss": tot / max(ntok, 1), "val_loss": val,
+            "val_accuracy": acc, "minutes": state["elapsed"] / 60, "tokens_per_s": ntok / secs,
+            "lr": cfg.train.lr * cfg.train.lr_decay**epoch, "n_train": len(ex)})
+        if log:
+            h = state["history"][-1]
+            log(f"{cfg.name} epoch {h['epoch']}: train {h['train_loss']:.3f} val {val:.3f} "
+                f"acc {acc:.3f} ({h['minutes']:.1f} min, {h['tokens_per_s']:.0f} tok/s)")
+        if val < state["best_val"]:
+            state["best_val"], state["bad"] = val, 0
+            state["best_state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            state["bad"] += 1
+        io.save_torch(ckpt, {"model": model.state_dict(), "optim": opt.state_dict(), "state": state,
+                             "vocab": ds.vocab.to_dict()})
+        if state["bad"] >= cfg.train.patience:
+            stopped = "early_stopping"
+            break
+    if state["best_state"] is not None:
+        model.load_state_dict(state["best_state"])
+    test_ex = ds.examples("test", hash_seed(cfg.train.seed, 2 * 10**6))
+    test_ex = test_ex.subset(np.arange(min(len(test_ex), cfg.data.max_test)))
+    test = positioning_accuracy(model, test_ex, device=device)
+    test["n_dropped_unk"] = test_ex.n_dropped_unk
+    metrics = {"config_hash": cfg.hash(), "name": cfg.name, "device": device_description(device),
+               "stopped": stopped, "train_seconds": state["elapsed"], "history": state["history"],
+               "test": test, "data": ds.summary(), "n_params": sum(p.numel() for p in model.parameters())}
+    io.write_json(run_dir / "metrics.json", metrics)
+    io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
+                          "state": {k: v.cpu() for k, v in model.state_dict().items()}})
+    ckpt.unlink(missing_ok=True)
+    return TrainResult(cfg, run_dir, model, ds.vocab, state["history"], test, device_description(device),
+                       stopped, state["elapsed"])
+
+
+def load_model(path, map_location="cpu") -> tuple[Seq2Seq, Vocab, RunConfig]:
+    """Load a trained model file (``model.pt``) → (model, vocab, config)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("model file not found", path=path, expected="a model.pt written by `neuronstats train`")
+    try:
+        saved = torch.load(path, map_location=map_location, weights_only=False)
+        cfg = config_from_dict(saved["config"], path)
+        vocab = Vocab.from_dict(saved["vocab"])
+    except InputError:
+        raise
+    except Exception as exc:  # corrupt or foreign file
+        raise InputError(f"cannot read model file: {exc}", path=path, expected="a model.pt written by neuronstats") from None
+    model = Seq2Seq(cfg.model.cell, len(vocab), cfg.model.emb, cfg.model.hidden)
+    try:
+        model.load_state_dict(saved["state"])
+    except RuntimeError as exc:
+        raise InputError(f"weights do not fit the model config: {str(exc).splitlines()[0]}", path=path) from None
+    model.eval()
+    return model, vocab, cfg
+
+
+def load_trained(run_dir, dataset: Dataset | None = None, data_dir=None) -> TrainResult:
+    run_dir = Path(run_dir)
+    model, vocab, cfg = load_model(run_dir / "model.pt")
+    if dataset is not None:
+        check_vocab(vocab.to_dict(), dataset.vocab, run_dir / "model.pt")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    return TrainResult(cfg, run_dir, model, vocab, metrics["history"], metrics["test"], metrics["device"],
+                       metrics["stopped"], metrics["train_seconds"])
+
+
+def replace(cfg: RunConfig, **sections) -> RunConfig:
+    """Copy of cfg with some fields changed: ``replace(cfg, train={"seed": 3})``."""
+    parts = {k: dataclasses.replace(getattr(cfg, k), **v) for k, v in sections.items() if k != "name"}
+    new = dataclasses.replace(cfg, **parts)
+    if "name" in sections:
+        new.name = sections["name"]
+    return new
