@@ -113,7 +113,8 @@ def fetch_dataset(name: str, to, url: str | None = None, sha256: str | None = No
         if members and target.is_dir() and all(
                 (target / m).is_file() and sha256_file(target / m) == h for m, h in members.items()):
             return target
-        with tempfile.TemporaryDirectory(dir=Path(to).mkdir(parents=True, exist_ok=True) or to) as tmpd:
+        Path(to).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=to) as tmpd:
             archive = download(url, Path(tmpd) / src.filename, sha256, progress)
             unpacked = Path(tmpd) / "unpacked"
             try:

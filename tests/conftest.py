@@ -1,0 +1,25 @@
+from pathlib import Path
+
+import pytest
+
+from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data():
+    if not (SHARED_DATA / "gutenberg").is_dir():
+        pytest.skip(f"real corpora not found at {SHARED_DATA} (CI always has them)")
+    return SHARED_DATA
+
+
+def tiny_config(**train) -> RunConfig:
+    """A model that trains in about a second on a small synthetic corpus."""
+    return RunConfig(
+        name="tiny",
+        data=DataConfig(source="synthetic", synth_docs=40, synth_lines_per_doc=10, synth_vocab=30,
+                        min_len=3, max_len=8, max_eval=100, max_test=100),
+        model=ModelConfig(cell=train.pop("cell", "gru"), emb=16, hidden=16),
+        train=TrainConfig(**{"max_epochs": 2, "batch_size": 32, "threads": 1, **train}),
+    )

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+import torch
+
+from neuronstats.config import DataConfig, RunConfig
+from neuronstats.data.examples import prepare
+from neuronstats.errors import InputError
+from neuronstats.model import train as train_mod
+from neuronstats.model.decode import greedy_decode, positioned
+from neuronstats.model.train import load_model, train
+from tests.conftest import tiny_config
+
+
+def _weights(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_same_config_and_seed_give_identical_weights(tmp_path, cell):
+    a = train(tiny_config(cell=cell), cache_dir=tmp_path / "a", progress=False)
+    b = train(tiny_config(cell=cell), cache_dir=tmp_path / "b", progress=False)
+    c = train(tiny_config(cell=cell, seed=1), cache_dir=tmp_path / "c", progress=False)
+    assert torch.equal(_weights(a.model), _weights(b.model))
+    assert not torch.equal(_weights(a.model), _weights(c.model))
+    assert a.test == b.test and a.history[-1]["val_loss"] == b.history[-1]["val_loss"]
+    assert "cpu" in a.device
+
+
+def test_cached_model_is_not_retrained(tmp_path, monkeypatch):
+    first = train(tiny_config(), cache_dir=tmp_path, progress=False)
+    monkeypatch.setattr(train_mod, "batch_loss", lambda *a, **k: pytest.fail("retrained"))
+    again = train(tiny_config(), cache_dir=tmp_path, progress=False)
+    assert torch.equal(_weights(first.model), _weights(again.model))
+    model, vocab, cfg = load_model(first.run_dir / "model.pt")
+    assert cfg == tiny_config() and torch.equal(_weights(model), _weights(first.model))
+
+
+def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
+    cfg = tiny_config(max_epochs=3)
+    ref = train(cfg, cache_dir=tmp_path / "ref", progress=False)
+    real = train_mod.batch_loss
+    calls = {"n": 0}
+
+    def dying(*a, **k):
+        calls["n"] += 1
+        if calls["n"] > 12:  # a little into epoch 2 (about 9 batches per epoch)
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(train_mod, "batch_loss", dying)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, cache_dir=tmp_path / "run", progress=False)
+    run_dir = train_mod.run_dir_for(cfg, tmp_path / "run")
+    assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "model.pt").exists()
+    monkeypatch.setattr(train_mod, "batch_loss", real)
+    logs = []
+    resumed = train(cfg, cache_dir=tmp_path / "run", progress=False, log=logs.append)
+    assert any("resuming" in m and "after epoch 1" in m for m in logs)
+    assert torch.equal(_weights(ref.model), _weights(resumed.model))
+    assert not (run_dir / "checkpoint.pt").exists()
+
+
+def test_checkpoint_with_other_vocabulary_is_a_clear_error(tmp_path):
+    cfg = tiny_config()
+    res = train(cfg, cache_dir=tmp_path, progress=False)
+    other = prepare(DataConfig(source="synthetic", synth_docs=40, synth_lines_per_doc=10, synth_vocab=50,
+                               min_len=3, max_len=8))
+    with pytest.raises(InputError, match="vocabulary .* does not match"):
+        train_mod.load_trained(res.run_dir, dataset=other)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="junk.pt"):
+        load_model(tmp_path / "junk.pt")
+
+
+def test_training_learns_positioning_beyond_chance(tmp_path):
+    """A small synthetic model must position far above chance within seconds."""
+    cfg = RunConfig(name="learn", data=DataConfig(synth_docs=300, synth_lines_per_doc=20, synth_vocab=60,
+                                                  max_len=10, max_eval=500, max_test=500),
+                    model=tiny_config().model, train=tiny_config().train)
+    cfg.model.hidden = cfg.model.emb = 48
+    cfg.train.max_epochs = 6
+    res = train(cfg, cache_dir=tmp_path, progress=False)
+    ds = prepare(cfg.data)
+    ex = ds.examples("test", 5)
+    # chance: the most frequent word at each position is far below this
+    hit = positioned(greedy_decode(res.model, ex), ex)
+    assert hit.mean() > 0.5, hit.mean()
+    assert res.history[-1]["val_loss"] < res.history[0]["val_loss"]
+    assert np.isclose(res.test["accuracy"], res.test["per_token"])

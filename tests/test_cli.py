@@ -1,0 +1,34 @@
+import pytest
+
+from neuronstats.cli import main
+from neuronstats.config import dump_config
+from tests.conftest import tiny_config
+
+
+def test_train_then_evaluate_from_the_cli(tmp_path, capsys):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(dump_config(tiny_config()))
+    assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "test positioning accuracy" in out and "device: cpu" in out
+    model = next((tmp_path / "cache").glob("*/model.pt"))
+    assert main(["evaluate", str(model), "--split", "val"]) == 0
+    assert "val: positioning accuracy" in capsys.readouterr().out
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[train]\nlr = 'fast'\n")
+    assert main(["train", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.toml" in err and "train.lr" in err
+    assert main(["evaluate", str(tmp_path / "none.pt")]) == 2
+    assert "model file not found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_synthetic_config_reaches_95_percent(tmp_path, capsys):
+    assert main(["train", "analyses/synthetic.toml", "--cache-dir", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    acc = float(out.split("test positioning accuracy: ")[1].split(" %")[0])
+    assert acc >= 95.0, out
