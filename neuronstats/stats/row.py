@@ -1,0 +1,58 @@
+"""The stats row (DESIGN.md §5): one schema for every test, so tables, corrections and
+comparisons are written once."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+COLUMNS = (
+    "dataset", "cell", "finding", "test", "unit", "statistic", "estimate", "ci_low", "ci_high",
+    "null_mean", "null_ci_high", "effect_size", "effect_size_kind", "p_value", "p_adjusted",
+    "correction", "alpha", "reject", "n_seeds", "n_examples", "n_null", "paper_value", "notes",
+)
+_TEXT = {"dataset", "cell", "finding", "test", "unit", "statistic", "effect_size_kind", "correction", "notes"}
+_INT = {"n_seeds", "n_examples", "n_null"}
+_REQUIRED = ("dataset", "cell", "finding", "test", "statistic", "estimate")
+NAN = float("nan")
+
+
+def stats_row(**fields) -> dict:
+    """Validate and complete one stats row; missing optional fields become NaN/empty.
+
+    Raises ``ValueError`` for unknown columns, missing required ones, p-values outside
+    [0, 1], ``ci_low > ci_high`` or ``alpha`` outside (0, 1).
+    """
+    unknown = set(fields) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown stats-row column(s): {sorted(unknown)}")
+    missing = [c for c in _REQUIRED if fields.get(c) in (None, "")]
+    if missing:
+        raise ValueError(f"stats row lacks {missing}")
+    row = {}
+    for c in COLUMNS:
+        v = fields.get(c)
+        if c in _TEXT:
+            row[c] = "" if v is None else str(v)
+        elif c == "reject":
+            row[c] = None if v is None else bool(v)
+        elif c in _INT:
+            row[c] = 0 if v is None else int(v)
+        else:
+            row[c] = NAN if v is None else float(v)
+    for c in ("p_value", "p_adjusted"):
+        if not math.isnan(row[c]) and not 0.0 <= row[c] <= 1.0:
+            raise ValueError(f"{c} = {row[c]} outside [0, 1]")
+    if not math.isnan(row["ci_low"]) and not math.isnan(row["ci_high"]) and row["ci_low"] > row["ci_high"]:
+        raise ValueError(f"ci_low {row['ci_low']} > ci_high {row['ci_high']}")
+    if math.isnan(row["alpha"]):
+        row["alpha"] = 0.05
+    if not 0 < row["alpha"] < 1:
+        raise ValueError(f"alpha = {row['alpha']} outside (0, 1)")
+    return row
+
+
+def rows_to_frame(rows) -> pd.DataFrame:
+    """A DataFrame of stats rows with the schema's column order (validates each row)."""
+    return pd.DataFrame([stats_row(**r) for r in rows], columns=list(COLUMNS))
