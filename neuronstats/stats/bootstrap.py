@@ -1,16 +1,27 @@
-"""Across seeds: the multi-bootstrap (Sellam et al. 2021, MultiBERTs).
+"""Across seeds: confidence intervals whose unit of replication is the seed.
 
-Each replicate resamples seeds with replacement, then the examples of each drawn seed
-with replacement; it averages within seed, then across seeds. A resampled mean of a
-seed is ``counts · values / n_s`` with multinomial counts over its distinct values
-(exact, and instant for 0/1 outcomes), else one gather of resampled indices; there
-is no Python loop per replicate.
+Two intervals, both computed from per-example measurements of several seeds:
 
-``method="percentile"`` is the MultiBERTs interval. With few seeds (5) and seed-to-seed
-variation that dominates example noise it undercovers (the calibration tests measure
-how much), because resampling 5 values cannot show a t₄ tail. ``method="t"`` keeps the
-multi-bootstrap standard error but widens it by √(S/(S−1)) and uses the t quantile
-with S − 1 degrees of freedom; it is the default where it matters (few seeds).
+* ``method="percentile"`` — the multi-bootstrap of Sellam et al. (2021, MultiBERTs).
+  Each replicate resamples seeds with replacement, then examples with replacement
+  (the same example indices for every seed when ``shared_examples=True``, i.e. all
+  seeds were scored on one test set); it averages within seed, then across seeds;
+  the CI is the percentile interval of the replicates.
+* ``method="seed_t"`` (default) — mean of the seed means ± t(S−1) × their standard
+  error. A seed's mean already carries its examples' noise, so with independent
+  examples per seed this is the exact small-sample interval.
+
+Measured by the calibration tests (5 seeds × 40 examples, 1,000 simulated studies):
+``seed_t`` covers a planted mean 93–97 % of the time both when seed-to-seed variation
+dominates and when example noise dominates. The percentile multi-bootstrap covers
+93–97 % when all seeds share one test set and example difficulty dominates (the
+MultiBERTs setting), overcovers (≈ 98 %) with independent example noise (the second
+stage counts that noise twice) and undercovers (≈ 83 %) when seeds vary, because five
+resampled seeds cannot show a t₄ tail. Use the percentile interval with many seeds.
+
+A resampled seed mean is ``counts · values / n`` with multinomial counts over the
+seed's distinct values (exact, instant for 0/1 outcomes), else one gather of
+resampled indices: no Python loop per replicate.
 """
 
 from __future__ import annotations
@@ -20,13 +31,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+METHODS = ("seed_t", "percentile")
+
 
 @dataclass
 class BootstrapCI:
     estimate: float
     ci_low: float
     ci_high: float
-    replicates: np.ndarray = field(repr=False)
+    replicates: np.ndarray = field(repr=False)  # multi-bootstrap replicates of the estimate
     n_seeds: int
     n_examples: int
     method: str
@@ -36,75 +49,88 @@ class BootstrapCI:
 def _as_seed_arrays(values) -> list[np.ndarray]:
     arrs = [np.asarray(v, dtype=float).ravel() for v in values]
     if len(arrs) < 2:
-        raise ValueError("the multi-bootstrap needs at least two seeds")
+        raise ValueError("a seed-level CI needs at least two seeds")
     if any(len(a) == 0 for a in arrs):
         raise ValueError("every seed needs at least one example")
     return arrs
 
 
-def _replicate_means(arrs, n_boot: int, rng) -> np.ndarray:
-    """(n_boot,) multi-bootstrap replicates of the mean-of-seed-means."""
+def _resampled_means(x: np.ndarray, k: int, rng) -> np.ndarray:
+    n = len(x)
+    vals, freq = np.unique(x, return_counts=True)
+    if len(vals) <= 64:  # few distinct values (0/1 outcomes): multinomial over values
+        return rng.multinomial(n, freq / n, size=k) @ vals / n
+    return x[rng.integers(n, size=(k, n))].mean(1)
+
+
+def replicate_means(arrs, n_boot: int, rng, shared_examples: bool = False) -> np.ndarray:
+    """(n_boot,) multi-bootstrap replicates of the mean of seed means."""
     S = len(arrs)
     picks = rng.integers(S, size=(n_boot, S))
+    if shared_examples:
+        n = len(arrs[0])
+        if any(len(a) != n for a in arrs):
+            raise ValueError("shared_examples needs the same number of examples for every seed")
+        X = np.stack(arrs)  # (S, n)
+        idx = rng.integers(n, size=(n_boot, n))
+        per_seed = np.stack([X[:, row].mean(1) for row in idx])  # (n_boot, S), same examples per seed
+        return np.take_along_axis(per_seed, picks, 1).mean(1)
     means = np.empty((n_boot, S))
     for s, x in enumerate(arrs):
         where = np.nonzero(picks == s)
-        k = len(where[0])
-        if k == 0:
-            continue
-        n = len(x)
-        vals, freq = np.unique(x, return_counts=True)
-        if len(vals) <= 64:  # few distinct values (0/1 outcomes): multinomial over values
-            means[where] = rng.multinomial(n, freq / n, size=k) @ vals / n
-        else:
-            means[where] = x[rng.integers(n, size=(k, n))].mean(1)
+        if len(where[0]):
+            means[where] = _resampled_means(x, len(where[0]), rng)
     return means.mean(1)
 
 
-def _interval(est, reps, S, method, level):
-    a = (1 - level) / 2
-    if method == "percentile":
-        lo, hi = np.quantile(reps, [a, 1 - a])
-    elif method == "t":
-        se = reps.std(ddof=1) * np.sqrt(S / (S - 1))
-        q = stats.t.ppf(1 - a, df=S - 1)
-        lo, hi = est - q * se, est + q * se
-    else:
-        raise ValueError(f"method must be 'percentile' or 't', got {method!r}")
-    return float(lo), float(hi)
+def _seed_t(seed_means: np.ndarray, level: float) -> tuple[float, float]:
+    S = len(seed_means)
+    est = seed_means.mean()
+    se = seed_means.std(ddof=1) / np.sqrt(S)
+    q = stats.t.ppf(1 - (1 - level) / 2, df=S - 1)
+    return float(est - q * se), float(est + q * se)
 
 
-def multi_bootstrap(values, n_boot: int = 1000, level: float = 0.95, method: str = "t",
-                    seed: int = 0) -> BootstrapCI:
+def multi_bootstrap(values, n_boot: int = 1000, level: float = 0.95, method: str = "seed_t",
+                    shared_examples: bool = False, seed: int = 0) -> BootstrapCI:
     """CI for the mean over seeds of per-seed means.
 
-    ``values``: one array per seed (per-example measurements: 0/1 outcomes, effects, …).
-    For a paired comparison within each seed (same examples under two conditions),
-    pass the per-example differences.
+    ``values``: one array per seed of per-example measurements (0/1 outcomes, effects…).
+    For a paired comparison within each seed (same examples under two conditions), pass
+    the per-example differences.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     arrs = _as_seed_arrays(values)
-    est = float(np.mean([a.mean() for a in arrs]))
-    reps = _replicate_means(arrs, n_boot, np.random.default_rng(seed))
-    lo, hi = _interval(est, reps, len(arrs), method, level)
-    return BootstrapCI(est, lo, hi, reps, len(arrs), sum(len(a) for a in arrs), method, level)
+    seed_means = np.array([a.mean() for a in arrs])
+    reps = replicate_means(arrs, n_boot, np.random.default_rng(seed), shared_examples)
+    if method == "percentile":
+        a = (1 - level) / 2
+        lo, hi = (float(v) for v in np.quantile(reps, [a, 1 - a]))
+    else:
+        lo, hi = _seed_t(seed_means, level)
+    return BootstrapCI(float(seed_means.mean()), lo, hi, reps, len(arrs), sum(map(len, arrs)), method, level)
 
 
-def multi_bootstrap_diff(values_a, values_b, n_boot: int = 1000, level: float = 0.95, method: str = "t",
+def multi_bootstrap_diff(values_a, values_b, n_boot: int = 1000, level: float = 0.95, method: str = "seed_t",
                          seed: int = 0) -> BootstrapCI:
     """Unpaired: CI for mean(A) − mean(B) where A and B are independent sets of seeds
-    (e.g. GRU seeds vs LSTM seeds); each side is multi-bootstrapped independently."""
+    (e.g. GRU seeds vs LSTM seeds). ``seed_t`` is Welch's interval on the seed means;
+    ``percentile`` multi-bootstraps each side independently."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     a, b = _as_seed_arrays(values_a), _as_seed_arrays(values_b)
     rng = np.random.default_rng(seed)
-    est = float(np.mean([x.mean() for x in a]) - np.mean([x.mean() for x in b]))
-    ra, rb = _replicate_means(a, n_boot, rng), _replicate_means(b, n_boot, rng)
-    reps = ra - rb
-    if method == "t":  # Welch-style: combine the two sides' corrected variances
-        va = ra.var(ddof=1) * len(a) / (len(a) - 1)
-        vb = rb.var(ddof=1) * len(b) / (len(b) - 1)
-        se = np.sqrt(va + vb)
-        df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if va + vb > 0 else len(a) + len(b) - 2
-        q = stats.t.ppf(1 - (1 - level) / 2, df=df)
-        lo, hi = est - q * se, est + q * se
+    ma, mb = np.array([x.mean() for x in a]), np.array([x.mean() for x in b])
+    est = float(ma.mean() - mb.mean())
+    reps = replicate_means(a, n_boot, rng) - replicate_means(b, n_boot, rng)
+    if method == "percentile":
+        q = (1 - level) / 2
+        lo, hi = np.quantile(reps, [q, 1 - q])
     else:
-        lo, hi = _interval(est, reps, len(a) + len(b), method, level)
+        va, vb = ma.var(ddof=1) / len(ma), mb.var(ddof=1) / len(mb)
+        se = np.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va**2 / (len(ma) - 1) + vb**2 / (len(mb) - 1)) if va + vb > 0 else 1.0
+        t = stats.t.ppf(1 - (1 - level) / 2, df=df)
+        lo, hi = est - t * se, est + t * se
     return BootstrapCI(est, float(lo), float(hi), reps, len(a) + len(b), sum(map(len, a + b)), method, level)

@@ -36,13 +36,21 @@ def seed_label_permutation(a, b, alternative: str = "two-sided", max_exact: int 
     obs = a.mean() - b.mean()
     total = pooled.sum()
 
-    if math.comb(n, k) <= max_exact:
+    if math.comb(n, k) <= max_exact:  # exact: the null enumerates every split, the observed included
         combos = np.array(list(itertools.combinations(range(n), k)))
         sa = pooled[combos].sum(1)
-    else:
-        rng = np.random.default_rng(seed)
-        idx = np.argsort(rng.random((n_perm, n)), axis=1)[:, :k]
-        sa = pooled[idx].sum(1)
+        null = sa / k - (total - sa) / (n - k)
+        eps = 1e-12 * max(1.0, abs(obs))
+        if alternative == "greater":
+            p = np.mean(null >= obs - eps)
+        elif alternative == "less":
+            p = np.mean(null <= obs + eps)
+        else:  # the split null is symmetric about 0 only for equal sizes; use distance from its mean
+            p = np.mean(np.abs(null - null.mean()) >= abs(obs - null.mean()) - eps)
+        return float(p), null
+    rng = np.random.default_rng(seed)
+    idx = np.argsort(rng.random((n_perm, n)), axis=1)[:, :k]
+    sa = pooled[idx].sum(1)
     null = sa / k - (total - sa) / (n - k)
     return float(null_pvalue(obs, null, alternative)), null
 

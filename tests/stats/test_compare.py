@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+
+from neuronstats.stats.compare import compare_cells, seed_label_permutation
+
+
+def test_exact_seed_permutation():
+    p, null = seed_label_permutation([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])
+    assert len(null) == 252 and p == pytest.approx(2 / 252)
+    assert abs(null.mean()) < 1e-12
+
+
+def test_compare_cells_row():
+    rng = np.random.default_rng(0)
+    a = [rng.binomial(1, 0.95, 500) for _ in range(5)]
+    b = [rng.binomial(1, 0.80, 500) for _ in range(5)]
+    c = compare_cells(a, b, n_boot=500)
+    assert c.ci_low < c.difference < c.ci_high and 0.1 < c.difference < 0.2
+    assert c.p_value < 0.02 and c.hedges_g > 2 and c.n_a == c.n_b == 5
+
+
+def test_seed_permutation_is_calibrated_under_the_null():
+    rng = np.random.default_rng(2)
+    rej = [seed_label_permutation(rng.normal(size=5), rng.normal(size=5))[0] <= 0.05 for _ in range(2000)]
+    assert 0.03 <= np.mean(rej) <= 0.07, np.mean(rej)
