@@ -135,3 +135,56 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
         io.write_text(out_dir / "runs.csv", runs.to_csv(index=False))
         plot_curves(curves, out_dir / "curves.png")
     return curves, runs
+
+
+def stats_benchmarks(seed: int = 0) -> pd.DataFrame:
+    """Seconds for the statistics engine's hot paths, each with a naive reference timed
+    on a few repetitions and extrapolated (ratio = naive / ours, same run, same CPU).
+
+    * probe null: 1,000 example-level permutations, 30,000 × 256 states (3,000 examples
+      × 10 steps), 5 grouped folds; naive = sklearn RidgeClassifier refitted per fold and
+      permutation (the same classifier, so the same numbers).
+    * multi-bootstrap: 1,000 replicates over 5 seeds × 5,000 examples (0/1 outcomes and
+      continuous values); naive = a Python loop per replicate and seed.
+    """
+    import numpy as np
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from neuronstats.stats.bootstrap import multi_bootstrap
+    from neuronstats.stats.permutation import grouped_folds, permuted_labels, probe_permutation_test
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    groups = np.repeat(np.arange(3000), 10)
+    X = rng.normal(size=(30000, 256)).astype(np.float32)
+    for n_classes in (2, 10):
+        y = rng.integers(0, n_classes, 3000)[groups]
+        t = time.perf_counter()
+        probe_permutation_test(X, y, groups, n_perm=1000)
+        ours = time.perf_counter() - t
+        folds = grouped_folds(groups, 5, 0)
+        labels = permuted_labels(y, groups, 2, 1)
+        t = time.perf_counter()
+        for lab in labels:
+            for tr, te in folds:
+                sc = StandardScaler().fit(X[tr])
+                RidgeClassifier(alpha=len(tr)).fit(sc.transform(X[tr]), lab[tr]).predict(sc.transform(X[te]))
+        naive = (time.perf_counter() - t) / len(labels) * 1001
+        rows.append({"benchmark": f"probe null, 1000 perms, 30000x256, {n_classes} classes", "seconds": ours,
+                     "naive_seconds_extrapolated": naive, "speedup": naive / ours, "target_seconds": 1.0})
+    for kind in ("binary", "continuous"):
+        vals = [rng.binomial(1, 0.9, 5000) if kind == "binary" else rng.normal(size=5000) for _ in range(5)]
+        t = time.perf_counter()
+        multi_bootstrap(vals, n_boot=1000, method="percentile")
+        ours = time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(20):
+            picks = rng.integers(5, size=5)
+            np.mean([vals[s][rng.integers(5000, size=5000)].mean() for s in picks])
+        naive = (time.perf_counter() - t) / 20 * 1000
+        rows.append({"benchmark": f"multi-bootstrap, 1000 reps, 5 seeds x 5000 examples, {kind}", "seconds": ours,
+                     "naive_seconds_extrapolated": naive, "speedup": naive / ours, "target_seconds": 1.0})
+    out = pd.DataFrame(rows)
+    out["torch_threads"] = torch.get_num_threads()
+    return out

@@ -40,12 +40,15 @@ def cmd_evaluate(a) -> int:
 
     from neuronstats.data.examples import prepare
     from neuronstats.model.decode import positioning_accuracy
-    from neuronstats.model.train import check_vocab, hash_seed, load_model
+    from neuronstats.model.train import check_vocab, hash_seed, load_model, heldout_examples
 
     model, vocab, cfg = load_model(a.model)
     ds = prepare(cfg.data, a.data_dir)
     check_vocab(vocab.to_dict(), ds.vocab, a.model)
-    ex = ds.examples(a.split, hash_seed(cfg.train.seed, 2 * 10**6))
+    if a.split == "test":
+        ex = heldout_examples(ds, cfg)
+    else:
+        ex = ds.examples(a.split, hash_seed(cfg.data.split_seed, 3 * 10**6))
     ex = ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
     res = positioning_accuracy(model, ex)
     print(f"{a.split}: positioning accuracy {100 * res['accuracy']:.2f} % ({res['n']} examples, "
@@ -71,6 +74,16 @@ def cmd_bench(a) -> int:
                         progress=not a.quiet)
     print(runs[["config", "epochs", "minutes", "best_val_accuracy", "test_accuracy",
                 "throughput_vs_ceiling"]].to_string(index=False))
+    return 0
+
+
+def cmd_bench_stats(a) -> int:
+    from neuronstats import io
+    from neuronstats.bench import stats_benchmarks
+
+    df = stats_benchmarks()
+    io.write_text(Path(a.out) / "stats_speed.csv", df.to_csv(index=False))
+    print(df.to_string(index=False))
     return 0
 
 
@@ -111,6 +124,10 @@ def main(argv=None) -> int:
     b.add_argument("--only", default="", help="run only configs whose name contains this")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_bench)
+
+    bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
+    bs.add_argument("--out", default="results/bench")
+    bs.set_defaults(func=cmd_bench_stats)
 
     a = p.parse_args(argv)
     try:

@@ -33,6 +33,7 @@ class DataConfig:
     max_pairs: int = 0  # >0: keep at most this many training pairs (seeded subsample)
     n_tokens: int = 1  # control pairs (w, <pT>) per example; >1 is the multi-token task
     resample_each_epoch: bool = True  # draw a new (w, T) for every training pair each epoch
+    draws_per_pair: int = 1  # training examples per pair per epoch, each with its own (w, T)
     max_eval: int = 2000  # validation examples used for accuracy during training
     max_test: int = 5000  # test examples used for the final accuracy
     # synthetic corpus
@@ -78,9 +79,15 @@ class RunConfig:
         d = self.to_dict()
         d.pop("name")
         d["train"].pop("threads")
+        for (section, key), default in _ADDED_LATER.items():  # keeps older cache keys valid
+            if d[section].get(key) == default:
+                d[section].pop(key)
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+
+# fields added after models were cached: left out of the hash while at their default
+_ADDED_LATER = {("data", "draws_per_pair"): 1}
 
 _SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 _CHOICES = {

@@ -155,11 +155,14 @@ class Dataset:
     ids: dict  # split -> (src_ids list, tgt_ids list)
     n_tokens: int
 
-    def examples(self, split: str, seed: int, limit: int = 0) -> Examples:
-        """Examples of one split with (w, T) drawn by ``seed`` (first ``limit`` pairs)."""
+    def examples(self, split: str, seed: int, limit: int = 0, draws: int = 1) -> Examples:
+        """Examples of one split with (w, T) drawn by ``seed`` (first ``limit`` pairs);
+        ``draws > 1`` repeats every pair with independent (w, T) draws."""
         src, tgt = self.ids[split]
         if limit:
             src, tgt = src[:limit], tgt[:limit]
+        if draws > 1:
+            src, tgt = src * draws, tgt * draws
         return make_examples(src, tgt, self.vocab, self.n_tokens, np.random.default_rng(seed))
 
     def summary(self) -> dict:

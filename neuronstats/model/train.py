@@ -101,11 +101,18 @@ def eval_loss(model, ex: Examples, device, batch_size: int = 500) -> float:
 
 def _epoch_examples(ds: Dataset, cfg: RunConfig, epoch: int) -> Examples:
     seed = hash_seed(cfg.train.seed, epoch if cfg.data.resample_each_epoch else 0)
-    return ds.examples("train", seed)
+    return ds.examples("train", seed, draws=cfg.data.draws_per_pair)
 
 
 def hash_seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+def heldout_examples(ds: Dataset, cfg: RunConfig) -> Examples:
+    """The held-out test examples: (w, T) drawn from the data's split seed, so every
+    training seed (and both cells) is scored on the same examples."""
+    ex = ds.examples("test", hash_seed(cfg.data.split_seed, 2 * 10**6))
+    return ex.subset(np.arange(min(len(ex), cfg.data.max_test)))
 
 
 def run_dir_for(cfg: RunConfig, cache_dir=None) -> Path:
@@ -199,8 +206,7 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
             break
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])
-    test_ex = ds.examples("test", hash_seed(cfg.train.seed, 2 * 10**6))
-    test_ex = test_ex.subset(np.arange(min(len(test_ex), cfg.data.max_test)))
+    test_ex = heldout_examples(ds, cfg)
     test = positioning_accuracy(model, test_ex, device=device)
     test["n_dropped_unk"] = test_ex.n_dropped_unk
     metrics = {"config_hash": cfg.hash(), "name": cfg.name, "device": device_description(device),
