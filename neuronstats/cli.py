@@ -11,12 +11,13 @@ from neuronstats.errors import InputError
 
 
 def _log_to(path=None):
-    fh = open(path, "a", buffering=1) if path else None
+    """A logger that prints and, given a path, appends each line to that log file."""
 
     def log(msg: str) -> None:
         print(msg, flush=True)
-        if fh:
-            fh.write(msg + "\n")
+        if path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(msg + "\n")
 
     return log
 
@@ -77,6 +78,20 @@ def cmd_bench(a) -> int:
     return 0
 
 
+def cmd_replicate(a) -> int:
+    from neuronstats.study import load_study, run_study
+
+    study = load_study(a.study)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = run_study(study, a.data_dir, out, cache_dir=a.cache_dir, log=_log_to(out / "replicate.log"),
+                        progress=not a.quiet)
+    cols = ["dataset", "cell", "finding", "estimate", "ci_low", "ci_high", "null_mean", "p_adjusted", "paper_value"]
+    print(summary[cols].to_string(index=False))
+    print(f"tables, summary and manifest in {out}/")
+    return 0
+
+
 def cmd_bench_stats(a) -> int:
     from neuronstats import io
     from neuronstats.bench import stats_benchmarks
@@ -124,6 +139,14 @@ def main(argv=None) -> int:
     b.add_argument("--only", default="", help="run only configs whose name contains this")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_bench)
+
+    r = sub.add_parser("replicate", help="run a study: train (cached, resumable), test, write tables")
+    r.add_argument("study")
+    r.add_argument("--data-dir", default="../shared/data")
+    r.add_argument("--out", default="results")
+    r.add_argument("--cache-dir", default=None)
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_replicate)
 
     bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
     bs.add_argument("--out", default="results/bench")

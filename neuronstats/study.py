@@ -1,0 +1,151 @@
+"""A study: datasets × cells × seeds. Trains what is not cached (resumable at model
+granularity), evaluates, and writes one stats table per finding per dataset plus a
+summary and a run manifest.
+
+Study TOML::
+
+    name = "replication"
+    seeds = [0, 1, 2, 3, 4]
+    cells = ["gru", "lstm"]
+    [analysis]            # n_null, alpha, ci_method, correction
+    [[dataset]]           # name, then [data]/[model]/[train] overrides of a run config
+    name = "lyrics"
+    data = { source = "lyrics", path = "lyrics" }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import subprocess
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from neuronstats import __version__, io
+from neuronstats.config import RunConfig, config_from_dict
+from neuronstats.errors import InputError
+
+
+@dataclass
+class AnalysisConfig:
+    n_null: int = 1000
+    alpha: float = 0.05
+    ci_method: str = "seed_t"
+    correction: str = "holm"
+
+
+@dataclass
+class Study:
+    name: str
+    seeds: list
+    cells: list
+    datasets: dict  # dataset name -> RunConfig template (cell and seed filled per model)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    source: str = ""
+
+    def runs(self):
+        for ds, tmpl in self.datasets.items():
+            for cell in self.cells:
+                for seed in self.seeds:
+                    cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell),
+                                              train=dataclasses.replace(tmpl.train, seed=seed))
+                    cfg.name = f"{ds}-{cell}-s{seed}"
+                    yield ds, cell, seed, cfg
+
+
+def load_study(path) -> Study:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("study file not found", path=path, expected="a study TOML (see analyses/)")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", path=path) from None
+    known = {"name", "seeds", "cells", "analysis", "dataset"}
+    if set(raw) - known:
+        raise InputError(f"unknown key(s) {sorted(set(raw) - known)}", path=path, expected=", ".join(sorted(known)))
+    seeds, cells = raw.get("seeds", [0]), raw.get("cells", ["gru"])
+    if not (isinstance(seeds, list) and all(isinstance(s, int) for s in seeds) and len(seeds) >= 2):
+        raise InputError(f"seeds = {seeds!r}", path=path, expected="a list of at least two integer seeds")
+    if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
+        raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
+    a = raw.get("analysis", {})
+    bad = set(a) - {f.name for f in dataclasses.fields(AnalysisConfig)}
+    if bad:
+        raise InputError(f"unknown analysis key(s) {sorted(bad)}", path=path)
+    datasets = {}
+    for i, d in enumerate(raw.get("dataset", [])):
+        d = dict(d)
+        name = d.pop("name", None)
+        if not name:
+            raise InputError(f"[[dataset]] #{i + 1} has no name", path=path)
+        datasets[name] = config_from_dict(d, f"{path} [[dataset]] {name}")
+    if not datasets:
+        raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
+    return Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path))
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except Exception:
+        return "unknown"
+
+
+def _versions() -> dict:
+    import numpy
+    import scipy
+    import sklearn
+    import statsmodels
+    import torch
+
+    return {"neuronstats": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__,
+            "statsmodels": statsmodels.__version__, "pandas": pd.__version__}
+
+
+def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False) -> pd.DataFrame:
+    """Train every model (cached), run the findings, write tables; returns the summary."""
+    from neuronstats.data.examples import prepare
+    from neuronstats.findings.positioning import positioning_rows
+    from neuronstats.model.train import heldout_examples, train
+    from neuronstats.report.tables import write_tables
+    from neuronstats.stats.multitest import correct
+    from neuronstats.stats.row import rows_to_frame
+
+    out_dir = Path(out_dir)
+    timings, models, all_rows = {}, {}, []
+    prepared = {}
+    for ds, cell, seed, cfg in study.runs():
+        if ds not in prepared:
+            prepared[ds] = prepare(cfg.data, data_dir)
+        t = time.perf_counter()
+        res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, dataset=prepared[ds], log=log)
+        timings[cfg.name] = {"seconds_this_run": time.perf_counter() - t, "train_seconds": res.train_seconds,
+                             "config_hash": cfg.hash(), "device": res.device, "epochs": len(res.history),
+                             "stopped": res.stopped, "test_accuracy": res.test.get("accuracy")}
+        models.setdefault((ds, cell), []).append(res.model)
+        if log:
+            log(f"{cfg.name}: test accuracy {res.test['accuracy']:.3f} ({res.train_seconds / 60:.1f} min training)")
+    for ds, tmpl in study.datasets.items():
+        ex = heldout_examples(prepared[ds], tmpl)
+        rows = []
+        for cell in study.cells:
+            rows += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=study.analysis.n_null,
+                                     alpha=study.analysis.alpha, ci_method=study.analysis.ci_method)
+        table = correct(rows_to_frame(rows), study.analysis.correction)
+        write_tables(table, out_dir / ds / "positioning", caption=f"Positioning accuracy, {ds}")
+        all_rows.append(table)
+    summary = pd.concat(all_rows, ignore_index=True)
+    write_tables(summary, out_dir / "summary", caption=f"{study.name}: summary")
+    manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
+                "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
+                "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
+                "versions": _versions(), "models": timings}
+    io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
+    return summary
