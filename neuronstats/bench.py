@@ -11,10 +11,10 @@ and ``curves.png``.
 from __future__ import annotations
 
 import time
-import tomllib
 from pathlib import Path
 
 import pandas as pd
+import tomllib
 import torch
 
 from neuronstats.config import config_from_dict

@@ -41,7 +41,7 @@ def cmd_evaluate(a) -> int:
 
     from neuronstats.data.examples import prepare
     from neuronstats.model.decode import positioning_accuracy
-    from neuronstats.model.train import check_vocab, hash_seed, load_model, heldout_examples
+    from neuronstats.model.train import check_vocab, hash_seed, heldout_examples, load_model
 
     model, vocab, cfg = load_model(a.model)
     ds = prepare(cfg.data, a.data_dir)

@@ -20,14 +20,14 @@ import json
 import platform
 import subprocess
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import tomllib
 
 from neuronstats import __version__, io
-from neuronstats.config import RunConfig, config_from_dict
+from neuronstats.config import config_from_dict
 from neuronstats.errors import InputError
 
 
@@ -121,7 +121,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     out_dir = Path(out_dir)
     timings, models, all_rows = {}, {}, []
     prepared = {}
-    for ds, cell, seed, cfg in study.runs():
+    for ds, cell, _seed, cfg in study.runs():
         if ds not in prepared:
             prepared[ds] = prepare(cfg.data, data_dir)
         t = time.perf_counter()

@@ -23,3 +23,13 @@ def tiny_config(**train) -> RunConfig:
         model=ModelConfig(cell=train.pop("cell", "gru"), emb=16, hidden=16),
         train=TrainConfig(**{"max_epochs": 2, "batch_size": 32, "threads": 1, **train}),
     )
+
+
+def learnable_config(**train) -> RunConfig:
+    """A small synthetic model that positions well above chance in a few seconds."""
+    cfg = tiny_config(**{"max_epochs": 6, **train})
+    cfg.name = "learn"
+    cfg.data = DataConfig(source="synthetic", synth_docs=300, synth_lines_per_doc=20, synth_vocab=60, max_len=10,
+                          max_eval=500, max_test=500)
+    cfg.model.hidden = cfg.model.emb = 48
+    return cfg

@@ -12,9 +12,22 @@ cells = ["gru", "lstm"]
 n_null = 99
 [[dataset]]
 name = "synthetic"
-data = { source = "synthetic", synth_docs = 40, synth_lines_per_doc = 10, synth_vocab = 30, min_len = 3, max_len = 8, max_eval = 100, max_test = 200 }
-model = { emb = 16, hidden = 16 }
-train = { max_epochs = 2, batch_size = 32, threads = 1 }
+[dataset.data]
+source = "synthetic"
+synth_docs = 40
+synth_lines_per_doc = 10
+synth_vocab = 30
+min_len = 3
+max_len = 8
+max_eval = 100
+max_test = 200
+[dataset.model]
+emb = 16
+hidden = 16
+[dataset.train]
+max_epochs = 2
+batch_size = 32
+threads = 1
 """
 
 

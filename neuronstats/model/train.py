@@ -232,7 +232,8 @@ def load_model(path, map_location="cpu") -> tuple[Seq2Seq, Vocab, RunConfig]:
     except InputError:
         raise
     except Exception as exc:  # corrupt or foreign file
-        raise InputError(f"cannot read model file: {exc}", path=path, expected="a model.pt written by neuronstats") from None
+        raise InputError(f"cannot read model file: {exc}", path=path,
+                         expected="a model.pt written by neuronstats") from None
     model = Seq2Seq(cfg.model.cell, len(vocab), cfg.model.emb, cfg.model.hidden)
     try:
         model.load_state_dict(saved["state"])

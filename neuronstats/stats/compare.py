@@ -13,6 +13,7 @@ from neuronstats.stats.bootstrap import multi_bootstrap_diff
 from neuronstats.stats.effects import hedges_g
 from neuronstats.stats.pvalues import null_pvalue
 
+
 @dataclass
 class CellComparison:
     difference: float  # mean(A seeds) − mean(B seeds)

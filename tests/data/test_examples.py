@@ -3,7 +3,14 @@ import pytest
 
 from neuronstats.config import DataConfig
 from neuronstats.data.corpora import Document
-from neuronstats.data.examples import Pair, assert_no_leak, make_examples, make_pairs, prepare, split_pairs
+from neuronstats.data.examples import (
+    Pair,
+    assert_no_leak,
+    make_examples,
+    make_pairs,
+    prepare,
+    split_pairs,
+)
 from neuronstats.data.tokenize import Vocab
 from neuronstats.errors import InputError
 

@@ -5,12 +5,11 @@ from neuronstats.data.examples import prepare
 from neuronstats.findings.positioning import positioning_rows, shuffled_null
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.model.train import heldout_examples, train
-from tests.conftest import tiny_config
+from tests.conftest import learnable_config, tiny_config
 
 
 def test_trained_models_beat_the_shuffled_null(tmp_path):
-    cfg = tiny_config(max_epochs=8)
-    cfg.model.hidden = cfg.model.emb = 32
+    cfg = learnable_config()
     ds = prepare(cfg.data)
     models = []
     for seed in (0, 1):

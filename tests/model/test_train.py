@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 import torch
 
-from neuronstats.config import DataConfig, RunConfig
+from neuronstats.config import DataConfig
 from neuronstats.data.examples import prepare
 from neuronstats.errors import InputError
 from neuronstats.model import train as train_mod
 from neuronstats.model.decode import greedy_decode, positioned
 from neuronstats.model.train import load_model, train
-from tests.conftest import tiny_config
+from tests.conftest import learnable_config, tiny_config
 
 
 def _weights(model):
@@ -74,11 +74,7 @@ def test_checkpoint_with_other_vocabulary_is_a_clear_error(tmp_path):
 
 def test_training_learns_positioning_beyond_chance(tmp_path):
     """A small synthetic model must position far above chance within seconds."""
-    cfg = RunConfig(name="learn", data=DataConfig(synth_docs=300, synth_lines_per_doc=20, synth_vocab=60,
-                                                  max_len=10, max_eval=500, max_test=500),
-                    model=tiny_config().model, train=tiny_config().train)
-    cfg.model.hidden = cfg.model.emb = 48
-    cfg.train.max_epochs = 6
+    cfg = learnable_config()
     res = train(cfg, cache_dir=tmp_path, progress=False)
     ds = prepare(cfg.data)
     ex = ds.examples("test", 5)

@@ -4,9 +4,15 @@ from scipy import stats as sps
 from sklearn.linear_model import RidgeClassifier
 from sklearn.preprocessing import StandardScaler
 
-from neuronstats.stats.permutation import (control_task_labels, grouped_folds, permutation_test,
-                                           permuted_labels, probe_permutation_test, ridge_cv_scores,
-                                           selectivity)
+from neuronstats.stats.permutation import (
+    control_task_labels,
+    grouped_folds,
+    permutation_test,
+    permuted_labels,
+    probe_permutation_test,
+    ridge_cv_scores,
+    selectivity,
+)
 from neuronstats.stats.pvalues import null_pvalue
 
 
