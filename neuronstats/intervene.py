@@ -1,0 +1,236 @@
+"""Interventions described as data, and batched decoding under them.
+
+An :class:`Intervention` overwrites neurons of the decoder state at one time step
+(absolute ``t``, or relative to each example's T such as ``"T-1"``); ``t = 0`` is the
+initial state h_0. It acts on h_t *before* the output layer reads it and before the next
+step consumes it. Operations:
+
+* ``zero`` — set the neurons to 0;
+* ``from_step`` — their values at time ``source`` (e.g. ``"T-1"``, or ``t-k`` written as
+  ``source_offset=-k``) in the example's *clean* greedy run;
+* ``from_example`` — the clean values of donor example ``donors[i]`` at ``source``
+  (default: the same t);
+* ``value`` — a given array (or scalar); ``add`` — add a delta;
+* ``keep_only`` — zero every neuron *not* in the set.
+
+:class:`RandomInputs` replaces every decoder input token by a random vocabulary token.
+A *condition* is a tuple of specs applied together. :func:`run` decodes every (example ×
+condition) pair in batched passes; :func:`sweep` makes one condition per neuron set
+(e.g. 200 random control sets) from a template.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from neuronstats.data.examples import Examples
+from neuronstats.record import _resolve, record
+
+OPS = ("zero", "from_step", "from_example", "value", "add", "keep_only")
+
+
+@dataclass(frozen=True)
+class Intervention:
+    step: int | str
+    op: str = "zero"
+    neurons: tuple | None = None  # None: all neurons
+    source: int | str | None = None  # from_step / from_example: the clean time to copy
+    source_offset: int | None = None  # from_step: copy from t + source_offset (e.g. -k)
+    value: float | tuple | None = None  # value / add
+    state: str = "h"  # h | c | both (LSTM)
+
+    def __post_init__(self):
+        if self.op not in OPS:
+            raise ValueError(f"op {self.op!r}: expected one of {OPS}")
+        if self.state not in ("h", "c", "both"):
+            raise ValueError(f"state {self.state!r}: expected h, c or both")
+        if self.op == "from_step" and (self.source is None) == (self.source_offset is None):
+            raise ValueError("from_step needs exactly one of source= or source_offset=")
+        if self.op in ("value", "add") and self.value is None:
+            raise ValueError(f"op {self.op!r} needs value=")
+        if self.neurons is not None:
+            object.__setattr__(self, "neurons", tuple(int(i) for i in np.atleast_1d(self.neurons)))
+
+
+@dataclass(frozen=True)
+class RandomInputs:
+    seed: int = 0
+
+
+@dataclass
+class Outcomes:
+    """Per (example, condition) results of decoding under interventions."""
+
+    outputs: np.ndarray  # (n, n_cond, S) tokens
+    p_w_at_T: np.ndarray  # (n, n_cond)
+    w: np.ndarray  # (n,)
+    T: np.ndarray  # (n,)
+
+    @property
+    def at_T(self) -> np.ndarray:
+        """(n, n_cond) bool: w at T."""
+        return self.outputs[np.arange(len(self.T)), :, self.T - 1] == self.w[:, None]
+
+    @property
+    def first_w(self) -> np.ndarray:
+        """(n, n_cond) 1-based first step at which w appears; 0 if it never does."""
+        hit = self.outputs == self.w[:, None, None]
+        return np.where(hit.any(-1), hit.argmax(-1) + 1, 0)
+
+    @property
+    def shift(self) -> np.ndarray:
+        """(n, n_cond) first occurrence of w minus T (NaN where w never appears)."""
+        f = self.first_w.astype(float)
+        return np.where(f > 0, f - self.T[:, None], np.nan)
+
+    def moved_by(self, k: int) -> np.ndarray:
+        """(n, n_cond) bool: w at T + k and not at T (k may be negative)."""
+        S = self.outputs.shape[2]
+        t = self.T + k
+        ok = (t >= 1) & (t <= S)
+        at = np.zeros(self.at_T.shape, dtype=bool)
+        rows = np.flatnonzero(ok)
+        at[rows] = self.outputs[rows, :, t[rows] - 1] == self.w[rows, None]
+        return at & ~self.at_T
+
+
+def sweep(template, neuron_sets) -> list[tuple]:
+    """One condition per row of ``neuron_sets``: the template's specs with those neurons."""
+    template = tuple(template)
+    return [tuple(dataclasses.replace(s, neurons=tuple(int(i) for i in row)) if isinstance(s, Intervention)
+                  else s for s in template) for row in np.asarray(neuron_sets)]
+
+
+def _check(conditions, H: int, S: int, T: np.ndarray):
+    for cond in conditions:
+        for s in cond:
+            if isinstance(s, RandomInputs):
+                continue
+            if not isinstance(s, Intervention):
+                raise TypeError(f"a condition holds Intervention/RandomInputs specs, got {type(s).__name__}")
+            if s.neurons is not None and (min(s.neurons, default=0) < 0 or max(s.neurons, default=0) >= H):
+                raise ValueError(f"neuron ids {s.neurons} outside 0..{H - 1}")
+            if isinstance(s.value, tuple) and len(s.value) != H:
+                raise ValueError(f"value has {len(s.value)} entries, the state has {H}")
+            t = _resolve(s.step, T)
+            if (t < 0).any() or (t > S).any():
+                raise ValueError(f"step {s.step!r} falls outside decoder times 0..{S} for some examples")
+            if s.op in ("from_step", "from_example"):
+                src = _resolve(s.source, T) if s.source is not None else t + (s.source_offset or 0)
+                if (src < 0).any() or (src > S).any():
+                    raise ValueError(f"source time outside 0..{S} for some examples (spec {s})")
+
+
+@torch.no_grad()
+def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batch: int = 8192,
+        clean=None) -> Outcomes:
+    """Greedy decoding of every example under every condition (a list of spec tuples).
+
+    Decodes T_max + ``extra_steps`` steps (enough to see w moved by up to
+    ``extra_steps - 1``), in batches of at most ``batch`` sequences. ``clean`` is the
+    clean greedy :class:`~neuronstats.record.Recording` (made here when needed).
+    """
+    model.eval()
+    conditions = [tuple(c) for c in conditions]
+    n, C, H = len(ex), len(conditions), model.hidden
+    T, w = ex.T[:, 0], ex.w[:, 0]
+    S = int(T.max()) + extra_steps
+    _check(conditions, H, S, T)
+    needs_clean = any(isinstance(s, Intervention) and s.op in ("from_step", "from_example")
+                      for c in conditions for s in c)
+    if needs_clean and clean is None:
+        clean = record(model, ex, "greedy", n_steps=S)
+    lstm = model.cell == "lstm"
+    outputs = np.empty((n, C, S), dtype=np.int64)
+    p_w = np.empty((n, C), dtype=np.float32)
+    per = max(1, batch // C)
+    vocab = model.vocab_size
+    for a in range(0, n, per):
+        e_idx = np.arange(a, min(a + per, n))
+        sub = ex.subset(e_idx)
+        state = model.encode(torch.as_tensor(sub.src), torch.as_tensor(sub.src_len))
+        state = tuple(s.repeat_interleave(C, 0) for s in state)
+        B = len(e_idx) * C
+        eb = np.repeat(e_idx, C)  # example of each sequence
+        cb = np.tile(np.arange(C), len(e_idx))  # condition of each sequence
+        Tb = T[eb]
+        tok = torch.full((B,), 2, dtype=torch.long)
+        rand_rows = {ci: np.random.default_rng(s.seed) for ci, cond in enumerate(conditions) for s in cond
+                     if isinstance(s, RandomInputs)}
+        for t in range(S + 1):
+            if t > 0:
+                if rand_rows:
+                    tk = tok.numpy().copy()
+                    for ci, rng in rand_rows.items():
+                        m = cb == ci
+                        tk[m] = rng.integers(4, vocab, m.sum())
+                    tok = torch.as_tensor(tk)
+                x = model.embedding(tok).unsqueeze(1)
+                st = state[0].unsqueeze(0).contiguous() if not lstm else tuple(
+                    s.unsqueeze(0).contiguous() for s in state)
+                _, st = model.decoder(x, st)
+                state = (st[0],) if not lstm else (st[0][0], st[1][0])
+            state = _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm)
+            if t > 0:
+                logits = model.out(state[0])
+                tok = logits.argmax(-1)
+                outputs[eb, cb, t - 1] = tok.numpy()
+                at = Tb == t
+                if at.any():
+                    probs = torch.softmax(logits[torch.as_tensor(at)], -1)
+                    p_w[eb[at], cb[at]] = probs.gather(1, torch.as_tensor(w[eb[at]])[:, None])[:, 0].numpy()
+    return Outcomes(outputs, p_w, w.copy(), T.copy())
+
+
+def _pick(clean, times, examples, which):
+    L = clean.enc_h.shape[1]
+    out = np.empty((len(examples), clean.dec_h.shape[2]), dtype=np.float32)
+    enc = times <= 0
+    src_enc, src_dec = (clean.enc_h, clean.dec_h) if which == "h" else (clean.enc_c, clean.dec_c)
+    out[enc] = src_enc[examples[enc], L - 1 + times[enc]]
+    out[~enc] = src_dec[examples[~enc], times[~enc] - 1]
+    return out
+
+
+def _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm):
+    state = list(state)
+    for ci, cond in enumerate(conditions):
+        for s in cond:
+            if not isinstance(s, Intervention):
+                continue
+            tb = _resolve(s.step, Tb)
+            act = (cb == ci) & (tb == t)
+            if not act.any():
+                continue
+            rows = np.flatnonzero(act)
+            mask = np.zeros(H, dtype=bool)
+            mask[list(s.neurons) if s.neurons is not None else slice(None)] = True
+            if s.op == "keep_only":
+                mask = ~mask
+            cols = torch.as_tensor(np.flatnonzero(mask))
+            r = torch.as_tensor(rows)
+            targets = [0] if s.state == "h" or not lstm else ([1] if s.state == "c" else [0, 1])
+            for k in targets:
+                which = "h" if k == 0 else "c"
+                cur = state[k]
+                if s.op in ("zero", "keep_only"):
+                    new = torch.zeros(len(rows), len(cols))
+                elif s.op == "value":
+                    v = torch.as_tensor(np.broadcast_to(np.asarray(s.value, dtype=np.float32), (H,)).copy())
+                    new = v[cols].expand(len(rows), -1)
+                elif s.op == "add":
+                    v = torch.as_tensor(np.broadcast_to(np.asarray(s.value, dtype=np.float32), (H,)).copy())
+                    new = cur[r][:, cols] + v[cols]
+                else:
+                    src_t = (_resolve(s.source, Tb[rows]) if s.source is not None
+                             else np.full(len(rows), t) + (s.source_offset or 0))
+                    ex_rows = eb[rows] if s.op == "from_step" else np.asarray(donors)[eb[rows]]
+                    new = torch.as_tensor(_pick(clean, src_t, ex_rows, which))[:, cols]
+                cur = cur.clone()
+                cur[r.unsqueeze(1), cols.unsqueeze(0)] = new
+                state[k] = cur
+    return tuple(state)

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+import torch
+
+from neuronstats.data.examples import prepare
+from neuronstats.intervene import Intervention, Outcomes, RandomInputs, run, sweep
+from neuronstats.model.decode import greedy_decode
+from neuronstats.model.seq2seq import Seq2Seq
+from neuronstats.stats.controls import random_neuron_sets
+from tests.conftest import tiny_config
+
+
+def _setup(cell="gru", autonomous=False):
+    cfg = tiny_config()
+    ds = prepare(cfg.data)
+    torch.manual_seed(1)
+    model = Seq2Seq(cell, len(ds.vocab), 8, 12).eval()
+    if autonomous:  # decoder ignores its input tokens: h_{t+1} = f(h_t)
+        with torch.no_grad():
+            model.decoder.weight_ih_l0.zero_()
+    return model, ds.examples("test", 0).subset(np.arange(30))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_noop_reproduces_greedy_decoding(cell):
+    model, ex = _setup(cell)
+    out = run(model, ex, [()], extra_steps=2)
+    ref = greedy_decode(model, ex, n_steps=int(ex.T.max()) + 2)
+    assert (out.outputs[:, 0] == ref).all()
+    keep_all = run(model, ex, [(Intervention(step=1, op="keep_only"),)], extra_steps=2)
+    assert (keep_all.outputs[:, 0] == ref).all()  # keep all neurons = change nothing
+
+
+def test_copying_previous_step_into_every_neuron_delays_output_by_one():
+    model, ex = _setup(autonomous=True)
+    s = 2
+    out = run(model, ex, [(), (Intervention(step=s, op="from_step", source_offset=-1),)], extra_steps=2)
+    clean, delayed = out.outputs[:, 0], out.outputs[:, 1]
+    assert (delayed[:, : s - 1] == clean[:, : s - 1]).all()
+    assert (delayed[:, s - 1 :] == clean[:, s - 2 : -1]).all()
+
+
+def test_zeroing_every_neuron_makes_output_independent_of_input():
+    model, ex = _setup()
+    out = run(model, ex, [(Intervention(step=0, op="zero"),)], extra_steps=2)
+    assert (out.outputs[:, 0] == out.outputs[0, 0]).all()
+
+
+def test_batched_random_sets_equal_one_at_a_time_and_relative_steps():
+    model, ex = _setup()
+    sets = random_neuron_sets(12, 3, n_sets=5, seed=0)
+    conds = sweep((Intervention(step="T-1", op="zero"),), sets)
+    together = run(model, ex, conds, batch=64)
+    for k, c in enumerate(conds):
+        alone = run(model, ex, [c])
+        assert (alone.outputs[:, 0] == together.outputs[:, k]).all()
+    assert conds[0][0].neurons == tuple(sets[0])
+
+
+def test_value_add_donor_and_random_inputs_run_and_differ():
+    model, ex = _setup()
+    donors = np.roll(np.arange(len(ex)), 1)
+    conds = [(), (Intervention(step=0, op="value", value=0.9),), (Intervention(step=0, op="add", value=0.5),),
+             (Intervention(step=0, op="from_example", source=0),), (RandomInputs(seed=3),)]
+    out = run(model, ex, conds, donors=donors)
+    assert out.outputs.shape[:2] == (len(ex), 5)
+    # copying the donor's whole h_0 makes example i decode exactly like its donor
+    assert (out.outputs[:, 3] == out.outputs[donors, 0]).all()
+    assert (out.outputs[:, 1] == out.outputs[0, 1]).all()
+
+
+@pytest.mark.parametrize("spec, match", [
+    (Intervention(step=99), "outside decoder times"),
+    (Intervention(step=1, neurons=(12,)), "neuron ids"),
+    (Intervention(step=1, op="value", value=tuple([0.0] * 5)), "entries"),
+    (Intervention(step=1, op="from_step", source_offset=-5), "source time"),
+])
+def test_bad_specs_raise_clear_errors(spec, match):
+    model, ex = _setup()
+    with pytest.raises(ValueError, match=match):
+        run(model, ex, [(spec,)])
+    with pytest.raises(ValueError, match="op"):
+        Intervention(step=1, op="scramble")
+
+
+def test_outcomes_shift_bookkeeping():
+    w, T = np.array([7, 7]), np.array([2, 2])
+    outs = np.array([[[1, 7, 7, 1], [1, 1, 7, 1]], [[7, 1, 1, 1], [1, 1, 1, 1]]])
+    o = Outcomes(outs, np.zeros((2, 2)), w, T)
+    assert o.at_T.tolist() == [[True, False], [False, False]]
+    assert o.first_w.tolist() == [[2, 3], [1, 0]]
+    assert o.moved_by(1).tolist() == [[False, True], [False, False]]
+    assert o.moved_by(-1).tolist() == [[False, False], [True, False]]
+    assert np.isnan(o.shift[1, 1]) and o.shift[0, 1] == 1
