@@ -92,6 +92,61 @@ def cmd_replicate(a) -> int:
     return 0
 
 
+def _model_examples(a):
+    import numpy as np
+
+    from neuronstats.data.examples import prepare
+    from neuronstats.model.train import check_vocab, hash_seed, heldout_examples, load_model
+
+    model, vocab, cfg = load_model(a.model)
+    ds = prepare(cfg.data, a.data_dir)
+    check_vocab(vocab.to_dict(), ds.vocab, a.model)
+    ex = heldout_examples(ds, cfg) if a.split == "test" else ds.examples(a.split, hash_seed(cfg.data.split_seed, 3))
+    return model, vocab, ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
+
+
+def cmd_record(a) -> int:
+    from neuronstats.record import record, save_recording
+
+    model, _, ex = _model_examples(a)
+    rec = record(model, ex, a.mode)
+    save_recording(rec, a.out)
+    print(f"recorded {rec.n} examples ({a.mode}), encoder {rec.enc_h.shape}, decoder {rec.dec_h.shape}, "
+          f"{100 * rec.correct.mean():.1f} % positioned correctly -> {a.out}")
+    return 0
+
+
+def cmd_sweep(a) -> int:
+    from neuronstats.intervene import Intervention, run, sweep
+    from neuronstats.stats.controls import random_control_test, random_neuron_sets
+
+    model, _, ex = _model_examples(a)
+    neurons = tuple(int(i) for i in a.neurons.split(",")) if a.neurons else None
+    kw = {"source_offset": a.source_offset} if a.op == "from_step" else {}
+    try:
+        spec = Intervention(step=a.step, op=a.op, neurons=neurons, **kw)
+        conds = [(), (spec,)]
+        if neurons:
+            sets = random_neuron_sets(model.hidden, len(neurons), a.n_sets, exclude=neurons, seed=a.seed)
+            conds += sweep((spec,), sets)
+        out = run(model, ex, conds)
+    except ValueError as exc:  # a spec that does not fit this model
+        raise InputError(str(exc), path=a.model) from None
+    acc = out.at_T.mean(0)
+    print(f"{len(ex)} examples; accuracy (w at T): clean {100 * acc[0]:.1f} %, under {spec} {100 * acc[1]:.1f} %")
+    if neurons:
+        ctl = random_control_test(acc[0] - acc[1], acc[0] - acc[2:], "greater")
+        lo, hi = ctl.control_band
+        print(f"accuracy drop {100 * ctl.observed:.1f} pp vs {a.n_sets} random {len(neurons)}-neuron sets: "
+              f"mean {100 * ctl.control_mean:.1f} pp, 95 % band [{100 * lo:.1f}, {100 * hi:.1f}], "
+              f"p = {ctl.p_value:.4f}")
+    if a.out:
+        from neuronstats import io
+
+        io.write_npz(a.out, outputs=out.outputs, at_T=out.at_T, w=out.w, T=out.T)
+    return 0
+
+
 def cmd_bench_stats(a) -> int:
     from neuronstats import io
     from neuronstats.bench import stats_benchmarks
@@ -147,6 +202,27 @@ def main(argv=None) -> int:
     r.add_argument("--cache-dir", default=None)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_replicate)
+
+    for name, helptext in (("record", "record states and gates of a trained model (.npz)"),
+                           ("sweep", "decode under an intervention, with random-neuron control sets")):
+        c = sub.add_parser(name, help=helptext)
+        c.add_argument("model")
+        c.add_argument("--data-dir", default="../shared/data")
+        c.add_argument("--split", choices=["train", "val", "test"], default="test")
+        c.add_argument("--limit", type=int, default=1000)
+        if name == "record":
+            c.add_argument("--mode", choices=["greedy", "teacher"], default="greedy")
+            c.add_argument("--out", required=True)
+            c.set_defaults(func=cmd_record)
+        else:
+            c.add_argument("--step", default="T-1", help="decoder time: int or T, T-k, T+k")
+            c.add_argument("--op", default="zero", choices=["zero", "keep_only", "from_step"])
+            c.add_argument("--source-offset", type=int, default=-1, help="from_step: copy from t + this")
+            c.add_argument("--neurons", default="", help="comma-separated neuron ids (default: all)")
+            c.add_argument("--n-sets", type=int, default=200)
+            c.add_argument("--seed", type=int, default=0)
+            c.add_argument("--out", default="")
+            c.set_defaults(func=cmd_sweep)
 
     bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
     bs.add_argument("--out", default="results/bench")

@@ -34,3 +34,14 @@ def write_json(path, obj) -> None:
 
 def save_torch(path, obj) -> None:
     _atomic(path, lambda tmp: torch.save(obj, tmp))
+
+
+def write_npz(path, **arrays) -> None:
+    """A compressed ``.npz`` (atomic)."""
+    import numpy as np
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+
+    _atomic(path, write)

@@ -19,6 +19,7 @@ the reference tokens (teacher forcing). Both are needed; the result says which.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -88,6 +89,30 @@ class Recording:
         X[enc] = self.enc_h[ex[enc], L - 1 + ts[enc]]
         X[~enc] = self.dec_h[ex[~enc], ts[~enc] - 1]
         return X, ex, ts
+
+
+def save_recording(rec: Recording, path) -> None:
+    """Write a recording as a compressed ``.npz`` (atomic)."""
+    from neuronstats import io
+
+    arrays = {"enc_h": rec.enc_h, "dec_h": rec.dec_h, "outputs": rec.outputs, "p_w": rec.p_w, "w": rec.w,
+              "T": rec.T, "src_len": rec.src_len, "correct": rec.correct}
+    arrays.update({f"gate_{k}": v for k, v in rec.gates.items()})
+    if rec.enc_c is not None:
+        arrays.update(enc_c=rec.enc_c, dec_c=rec.dec_c)
+    meta = np.array(json.dumps({"mode": rec.mode, "cell": rec.cell, **rec.meta,
+                                "time_index": "enc_h[:, L-1+t] for t<=0; dec_h[:, t-1] for t>=1"}))
+
+    io.write_npz(path, meta=meta, **arrays)
+
+
+def load_recording(path) -> Recording:
+    with np.load(path) as z:
+        meta = json.loads(str(z["meta"]))
+        gates = {k[5:]: z[k] for k in z.files if k.startswith("gate_")}
+        return Recording(meta.pop("mode"), meta.pop("cell"), z["enc_h"], z["dec_h"], gates, z["outputs"], z["p_w"],
+                         z["w"], z["T"], z["src_len"], z["enc_c"] if "enc_c" in z.files else None,
+                         z["dec_c"] if "dec_c" in z.files else None, meta)
 
 
 _REL = re.compile(r"^\s*T\s*([+-]\s*\d+)?\s*$")

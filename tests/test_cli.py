@@ -32,3 +32,21 @@ def test_synthetic_config_reaches_95_percent(tmp_path, capsys):
     out = capsys.readouterr().out
     acc = float(out.split("test positioning accuracy: ")[1].split(" %")[0])
     assert acc >= 95.0, out
+
+
+def test_record_and_sweep_from_the_cli(tmp_path, capsys):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(dump_config(tiny_config()))
+    assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    model = str(next((tmp_path / "cache").glob("*/model.pt")))
+    capsys.readouterr()
+    assert main(["record", model, "--out", str(tmp_path / "rec.npz"), "--limit", "50"]) == 0
+    from neuronstats.record import load_recording
+
+    rec = load_recording(tmp_path / "rec.npz")
+    assert rec.dec_h.shape[0] == rec.n <= 50 and rec.mode == "greedy" and "z" in rec.gates
+    assert main(["sweep", model, "--neurons", "0,1,2", "--n-sets", "20", "--limit", "50",
+                 "--out", str(tmp_path / "sw.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "random 3-neuron sets" in out and "p = " in out and (tmp_path / "sw.npz").is_file()
+    assert main(["sweep", model, "--neurons", "0,99", "--limit", "10"]) == 2  # neuron 99 does not exist
