@@ -142,8 +142,8 @@ def stats_benchmarks(seed: int = 0) -> pd.DataFrame:
     on a few repetitions and extrapolated (ratio = naive / ours, same run, same CPU).
 
     * probe null: 1,000 example-level permutations, 30,000 × 256 states (3,000 examples
-      × 10 steps), 5 grouped folds; naive = sklearn RidgeClassifier refitted per fold and
-      permutation (the same classifier, so the same numbers).
+      × 10 steps), 5 grouped folds; naive = scikit-learn's RidgeClassifier refitted per fold
+      and permutation (the same ridge solve; ours differs only in the binary threshold).
     * multi-bootstrap: 1,000 replicates over 5 seeds × 5,000 examples (0/1 outcomes and
       continuous values); naive = a Python loop per replicate and seed.
     """

@@ -147,6 +147,41 @@ def cmd_sweep(a) -> int:
     return 0
 
 
+def cmd_find(a) -> int:
+    from neuronstats.record import record
+    from neuronstats.stages.hypothesis import BUILTIN
+    from neuronstats.stages.neuronset import find
+
+    model, vocab, ex = _model_examples(a)
+    if a.hypothesis in ("storing", "outputting"):
+        if not a.token:
+            raise InputError(f"--hypothesis {a.hypothesis} needs --token", expected="a word of the vocabulary")
+        if a.token not in vocab.stoi:
+            raise InputError(f"token {a.token!r} is not in the model's vocabulary", path=a.model)
+        hyp = BUILTIN[a.hypothesis](vocab.stoi[a.token])
+    else:
+        hyp = BUILTIN[a.hypothesis]()
+    rec = record(model, ex)
+    try:
+        ns = find(model, rec, hyp, n_perm=a.n_perm, model_id=str(a.model))
+    except ValueError as exc:
+        raise InputError(str(exc), path=a.model) from None
+    s1 = ns.stage1
+    print(f"{a.hypothesis}{' ' + a.token if a.token else ''}: {s1['n_states']} states of {s1['n_examples']} "
+          f"correctly positioned examples")
+    print(f"stage 1: LinearSVC training accuracy {100 * s1['train_accuracy']:.1f} % (paper's rule > 95 %: "
+          f"{'plausible' if s1['plausible'] else 'not plausible'}); held-out balanced accuracy "
+          f"{100 * s1['heldout_accuracy']:.1f} % vs permutation null {100 * s1['null_mean']:.1f} % "
+          f"(95th pct {100 * s1['null_ci_high']:.1f} %), p = {s1['p_value']:.4f}; selectivity "
+          f"{100 * s1['selectivity']:.1f} pp")
+    print(f"stage 1 candidates: {ns.sizes['candidates']} of {ns.sizes['hidden']}; stage 2 (IG) kept "
+          f"{ns.sizes['filtered']}: {ns.neurons}")
+    if a.out:
+        ns.save(a.out)
+        print(f"-> {a.out}")
+    return 0
+
+
 def cmd_bench_stats(a) -> int:
     from neuronstats import io
     from neuronstats.bench import stats_benchmarks
@@ -223,6 +258,17 @@ def main(argv=None) -> int:
             c.add_argument("--seed", type=int, default=0)
             c.add_argument("--out", default="")
             c.set_defaults(func=cmd_sweep)
+
+    fd = sub.add_parser("find", help="stages 1-2 of the paper's method for one hypothesis")
+    fd.add_argument("model")
+    fd.add_argument("--hypothesis", required=True, choices=["storing", "counting", "triggering", "outputting"])
+    fd.add_argument("--token", default="")
+    fd.add_argument("--data-dir", default="../shared/data")
+    fd.add_argument("--split", choices=["train", "val", "test"], default="test")
+    fd.add_argument("--limit", type=int, default=2000)
+    fd.add_argument("--n-perm", type=int, default=1000)
+    fd.add_argument("--out", default="")
+    fd.set_defaults(func=cmd_find)
 
     bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
     bs.add_argument("--out", default="results/bench")

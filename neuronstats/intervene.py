@@ -186,16 +186,6 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     return Outcomes(outputs, p_w, w.copy(), T.copy())
 
 
-def _pick(clean, times, examples, which):
-    L = clean.enc_h.shape[1]
-    out = np.empty((len(examples), clean.dec_h.shape[2]), dtype=np.float32)
-    enc = times <= 0
-    src_enc, src_dec = (clean.enc_h, clean.dec_h) if which == "h" else (clean.enc_c, clean.dec_c)
-    out[enc] = src_enc[examples[enc], L - 1 + times[enc]]
-    out[~enc] = src_dec[examples[~enc], times[~enc] - 1]
-    return out
-
-
 def _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm):
     state = list(state)
     for ci, cond in enumerate(conditions):
@@ -229,7 +219,7 @@ def _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm):
                     src_t = (_resolve(s.source, Tb[rows]) if s.source is not None
                              else np.full(len(rows), t) + (s.source_offset or 0))
                     ex_rows = eb[rows] if s.op == "from_step" else np.asarray(donors)[eb[rows]]
-                    new = torch.as_tensor(_pick(clean, src_t, ex_rows, which))[:, cols]
+                    new = torch.as_tensor(clean.at(ex_rows, src_t, which))[:, cols]
                 cur = cur.clone()
                 cur[r.unsqueeze(1), cols.unsqueeze(0)] = new
                 state[k] = cur

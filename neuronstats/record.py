@@ -57,18 +57,25 @@ class Recording:
         T = np.minimum(self.T, S)
         return ok.all(1) & (self.outputs[np.arange(self.n)[:, None], T - 1] == self.w).all(1)
 
-    def h(self, t) -> np.ndarray:
-        """(n, H) states at time t (an int, or an (n,) array of per-example times); NaN
-        where an example has no state at that t."""
-        t = np.broadcast_to(np.asarray(t), (self.n,))
-        L, S = self.enc_h.shape[1], self.dec_h.shape[1]
-        out = np.full((self.n, self.dec_h.shape[2]), np.nan, dtype=np.float32)
-        enc = (t <= 0) & (t > -L)
-        dec = (t >= 1) & (t <= S)
-        rows = np.arange(self.n)
-        out[enc] = self.enc_h[rows[enc], L - 1 + t[enc]]
-        out[dec] = self.dec_h[rows[dec], t[dec] - 1]
+    def at(self, examples, times, which: str = "h") -> np.ndarray:
+        """(m, H) state ``which`` ("h" or LSTM "c") of ``examples[j]`` at time ``times[j]``;
+        NaN where an example has no state at that time."""
+        examples = np.asarray(examples)
+        times = np.broadcast_to(np.asarray(times), examples.shape)
+        enc, dec = (self.enc_h, self.dec_h) if which == "h" else (self.enc_c, self.dec_c)
+        if enc is None:
+            raise ValueError("this recording has no cell state c (GRU)")
+        L, S = enc.shape[1], dec.shape[1]
+        out = np.full((len(examples), dec.shape[2]), np.nan, dtype=np.float32)
+        e = (times <= 0) & (times > -L)
+        d = (times >= 1) & (times <= S)
+        out[e] = enc[examples[e], L - 1 + times[e]]
+        out[d] = dec[examples[d], times[d] - 1]
         return out
+
+    def h(self, t) -> np.ndarray:
+        """(n, H) states at time t (an int, or an (n,) array of per-example times)."""
+        return self.at(np.arange(self.n), np.broadcast_to(np.asarray(t), (self.n,)))
 
     def select(self, lo="-1", hi="T-1", k: int = 0):
         """All states with lo ≤ t ≤ hi, where lo/hi are ints or strings like ``"T-1"``
@@ -77,18 +84,14 @@ class Recording:
         T = self.T[:, k]
         lo_t, hi_t = _resolve(lo, T), _resolve(hi, T)
         ex, ts = [], []
-        L, S = self.enc_h.shape[1], self.dec_h.shape[1]
+        S = self.dec_h.shape[1]
         first = -(self.src_len - 1)
         for i in range(self.n):
             a, b = max(lo_t[i], first[i]), min(hi_t[i], S)
             ex.append(np.full(max(0, b - a + 1), i))
             ts.append(np.arange(a, b + 1))
         ex, ts = np.concatenate(ex).astype(int), np.concatenate(ts).astype(int)
-        X = np.empty((len(ex), self.dec_h.shape[2]), dtype=np.float32)
-        enc = ts <= 0
-        X[enc] = self.enc_h[ex[enc], L - 1 + ts[enc]]
-        X[~enc] = self.dec_h[ex[~enc], ts[~enc] - 1]
-        return X, ex, ts
+        return self.at(ex, ts), ex, ts
 
 
 def save_recording(rec: Recording, path) -> None:

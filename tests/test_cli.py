@@ -50,3 +50,19 @@ def test_record_and_sweep_from_the_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "random 3-neuron sets" in out and "p = " in out and (tmp_path / "sw.npz").is_file()
     assert main(["sweep", model, "--neurons", "0,99", "--limit", "10"]) == 2  # neuron 99 does not exist
+
+
+def test_find_from_the_cli(tmp_path, capsys):
+    from tests.conftest import learnable_config
+
+    cfg = tmp_path / "learn.toml"
+    cfg.write_text(dump_config(learnable_config()))
+    assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    model = str(next((tmp_path / "cache").glob("*/model.pt")))
+    capsys.readouterr()
+    assert main(["find", model, "--hypothesis", "counting", "--n-perm", "99", "--limit", "300",
+                 "--out", str(tmp_path / "ns.json")]) == 0
+    out = capsys.readouterr().out
+    assert "stage 1: LinearSVC training accuracy" in out and "stage 2 (IG) kept" in out
+    assert main(["find", model, "--hypothesis", "storing", "--token", "nope"]) == 2
+    assert "not in the model's vocabulary" in capsys.readouterr().err

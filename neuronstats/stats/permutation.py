@@ -119,7 +119,8 @@ def ridge_cv_scores(X, label_sets, folds, n_classes: int, alpha: float = 1.0,
     per-group sums (d × n_groups × P instead of d × n × P). Rows of ``label_sets`` must
     then be example-level permutations of row 0 (as :func:`permuted_labels` makes);
     all rows are checked when there are at most 10, row 0 otherwise.
-    Two classes use a single regression column.
+    Two classes use a single regression column thresholded midway between the classes'
+    mean training scores (robust to class imbalance); more classes take the argmax.
     """
     X = np.asarray(X, dtype=np.float32)
     P, n = label_sets.shape
@@ -164,8 +165,17 @@ def ridge_cv_scores(X, label_sets, folds, n_classes: int, alpha: float = 1.0,
             ybar = np.einsum("pmc,m->pc", Y, w.astype(np.float32)) / w.sum()  # intercepts
             XtY = np.einsum("dm,pmc->dpc", design, Y, optimize=True).reshape(d, -1)
             W = np.linalg.solve(G, XtY).astype(np.float32)
-            scores = (Xte @ W).reshape(len(te), len(lab), cols) + ybar[None]
-            pred = (scores[..., 0] > 0.5) if cols == 1 else scores.argmax(-1)  # (n_te, p)
+            if cols == 1:
+                # threshold midway between the two training classes' mean scores (the LDA rule
+                # with equal priors): X_tr is centred, so the positives' summed features are
+                # XtY and the negatives' are -XtY
+                n1 = ybar[:, 0] * w.sum()
+                m1 = (XtY * W).sum(0) / np.maximum(n1, 1)
+                m0 = -(XtY * W).sum(0) / np.maximum(w.sum() - n1, 1)
+                pred = (Xte @ W) > (m1 + m0) / 2  # (n_te, p)
+            else:
+                scores = (Xte @ W).reshape(len(te), len(lab), cols) + ybar[None]
+                pred = scores.argmax(-1)  # (n_te, p)
             true = lab[:, te].T
             hit = pred == true
             for c in range(n_classes):

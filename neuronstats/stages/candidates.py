@@ -1,0 +1,77 @@
+"""Stage 1 — candidates: a linear SVM probe (the paper's) and recursive feature elimination.
+
+Reported for every hypothesis:
+
+* the paper's rule: LinearSVC *training* accuracy > 95 % → "plausible" (reported, not a test);
+* the test: held-out balanced accuracy of a ridge probe under cross-validation grouped by
+  example, against example-level label permutations (statistic and null from the same
+  classifier; :func:`neuronstats.stats.permutation.probe_permutation_test`), and its
+  selectivity over a control task (Hewitt & Liang 2019);
+* candidates: RFE with a LinearSVC on a bounded, class-stratified sample of states
+  (``max_states``), features standardised once, ``step`` (fraction removed per round),
+  down to ``n_candidates`` neurons (default: 40 % of the state, the paper's "lenient cut").
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import RFE
+from sklearn.svm import LinearSVC
+
+from neuronstats.stats.permutation import probe_permutation_test, selectivity
+
+
+@dataclass
+class Stage1:
+    train_accuracy: float  # LinearSVC on all selected states (the paper's rule)
+    plausible: bool  # train_accuracy > 0.95
+    heldout_accuracy: float  # ridge, grouped CV, balanced accuracy
+    p_value: float
+    null_mean: float
+    null_ci_high: float
+    n_perm: int
+    selectivity: float
+    control_accuracy: float
+    candidates: np.ndarray  # neuron ids
+    ranking: np.ndarray = field(repr=False)  # RFE ranking per neuron (1 = kept)
+    n_states: int = 0
+    n_examples: int = 0
+
+
+def _sample(y, groups, max_states: int, rng) -> np.ndarray:
+    """Up to ``max_states`` state indices, class-balanced where possible."""
+    if len(y) <= max_states:
+        return np.arange(len(y))
+    classes = np.unique(y)
+    per = max(1, max_states // len(classes))
+    idx = [rng.choice(np.flatnonzero(y == c), min(per, int((y == c).sum())), replace=False) for c in classes]
+    return np.sort(np.concatenate(idx))
+
+
+def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0.1, max_states: int = 5000,
+           n_perm: int = 1000, C: float = 1.0, seed: int = 0) -> Stage1:
+    y = np.asarray(y)
+    if len(np.unique(y)) < 2:
+        raise ValueError("the hypothesis labels every selected state the same: nothing to separate")
+    H = X.shape[1]
+    n_candidates = n_candidates or max(1, int(round(0.4 * H)))
+    mu, sd = X.mean(0), X.std(0)
+    sd[sd == 0] = 1.0
+    Z = (X - mu) / sd
+    rng = np.random.default_rng(seed)
+    idx = _sample(y, groups, max_states, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svm = LinearSVC(C=C, class_weight="balanced", max_iter=2000, dual="auto")
+        train_acc = float(svm.fit(Z[idx], y[idx]).score(Z[idx], y[idx]))
+        rfe = RFE(LinearSVC(C=C, class_weight="balanced", max_iter=2000, dual="auto"),
+                  n_features_to_select=n_candidates, step=step).fit(Z[idx], y[idx])
+    test = probe_permutation_test(X, y, groups, n_perm=n_perm, metric="balanced_accuracy", seed=seed)
+    sel = selectivity(X, y, types, groups, metric="balanced_accuracy", seed=seed)
+    return Stage1(train_acc, train_acc > 0.95, test.statistic, test.p_value, test.null_mean, test.null_ci_high,
+                  n_perm, sel["selectivity"], sel["control_accuracy"], np.flatnonzero(rfe.support_),
+                  rfe.ranking_, len(y), len(np.unique(groups)))

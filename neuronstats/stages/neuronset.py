@@ -1,0 +1,58 @@
+"""A NeuronSet: the neurons found for one hypothesis (and unit), with provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from neuronstats import io
+
+
+@dataclass
+class NeuronSet:
+    hypothesis: dict  # name and parameters (e.g. token)
+    neurons: list  # the filtered set (stage 2 output)
+    candidates: list  # stage 1 output
+    sizes: dict  # neurons per stage
+    stage1: dict  # probe scores and tests
+    stage2: dict  # attribution summary
+    attribution: list = field(default_factory=list)  # mean |IG| per neuron
+    model: str = ""  # model file / config hash
+    seed: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else o)
+
+    def save(self, path) -> None:
+        io.write_text(path, self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path) -> "NeuronSet":
+        with open(path) as fh:
+            return cls(**json.load(fh))
+
+
+def find(model, rec, hypothesis, n_candidates=None, keep: float = 0.5, n_perm: int = 1000, max_states: int = 5000,
+         ig_examples: int = 500, n_steps: int = 50, seed: int = 0, model_id: str = "") -> NeuronSet:
+    """Stages 1–2 for one hypothesis on one recording → NeuronSet."""
+    from neuronstats.stages.attribution import stage2
+    from neuronstats.stages.candidates import stage1
+
+    X, y, groups, t, types = hypothesis.data(rec)
+    s1 = stage1(X, y, groups, types, n_candidates=n_candidates, max_states=max_states, n_perm=n_perm, seed=seed)
+    eligible = np.flatnonzero(rec.correct)
+    if hypothesis.params.get("token") is not None:  # attribute on examples positioning that token
+        eligible = eligible[rec.w[eligible, 0] == hypothesis.params["token"]]
+    rng = np.random.default_rng(seed)
+    if len(eligible) > ig_examples:
+        eligible = np.sort(rng.choice(eligible, ig_examples, replace=False))
+    s2 = stage2(model, rec, s1.candidates, eligible, hypothesis.attr_step, keep=keep, n_steps=n_steps)
+    d1 = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(s1).items()
+          if k not in ("candidates", "ranking")}
+    d2 = {"median_rel_delta": s2.median_rel_delta, "n_examples": s2.n_examples, "n_steps": s2.n_steps,
+          "baseline": s2.baseline, "keep": keep}
+    return NeuronSet(hypothesis.describe(), s2.kept.tolist(), s1.candidates.tolist(),
+                     {"hidden": int(X.shape[1]), "candidates": len(s1.candidates), "filtered": len(s2.kept)},
+                     d1, d2, s2.mean_abs_attribution.tolist(), model_id, seed)
