@@ -188,3 +188,78 @@ def stats_benchmarks(seed: int = 0) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["torch_threads"] = torch.get_num_threads()
     return out
+
+
+def microscope_benchmarks(model=None, data_dir=None, n_examples: int = 1000, n_sets: int = 200,
+                          n_record: int = 5000, seed: int = 0) -> pd.DataFrame:
+    """Seconds to (a) decode ``n_sets`` random-neuron-set interventions × ``n_examples``
+    examples and (b) record ``n_record`` examples, for a GRU h256 / vocab 5k model (weights
+    do not change the cost; an untrained one is used unless ``model`` is given), on
+    Gutenberg test examples when ``data_dir`` has them, else synthetic ones. Ratios: the
+    achieved GFLOP/s vs the matmul ceiling measured in the same run, and the batched
+    sweep vs a Python loop over sets (3 sets timed, extrapolated)."""
+    import numpy as np
+
+    from neuronstats.config import DataConfig
+    from neuronstats.data.examples import prepare
+    from neuronstats.intervene import Intervention, run, sweep
+    from neuronstats.model.seq2seq import Seq2Seq
+    from neuronstats.record import record
+    from neuronstats.stats.controls import random_neuron_sets
+
+    ceiling = matmul_ceiling()
+    try:
+        ds = prepare(DataConfig(source="gutenberg", path="gutenberg", chunk_lines=200, vocab_size=5000), data_dir)
+    except Exception:
+        ds = prepare(DataConfig(synth_vocab=5000, vocab_size=5000))
+    if model is None:
+        torch.manual_seed(seed)
+        model = Seq2Seq("gru", len(ds.vocab), 128, 256).eval()
+    ex_all = ds.examples("test", seed)
+    ex = ex_all.subset(np.arange(min(n_examples, len(ex_all))))
+    H, V, E = model.hidden, model.vocab_size, model.emb_dim
+    sets = random_neuron_sets(H, 25, n_sets, seed=seed)
+    conds = sweep((Intervention("T-1", "zero"),), sets)
+    t = time.perf_counter()
+    out = run(model, ex, conds, extra_steps=1)
+    sweep_s = time.perf_counter() - t
+    steps = out.outputs.shape[2]
+    flops = len(ex) * n_sets * steps * (2 * H * V + 2 * 3 * (E + H) * H)
+    t = time.perf_counter()
+    for c in conds[:3]:
+        run(model, ex, [c], extra_steps=1)
+    naive = (time.perf_counter() - t) / 3 * n_sets
+    rec_ex = ex_all.subset(np.arange(min(n_record, len(ex_all))))
+    t = time.perf_counter()
+    rec = record(model, rec_ex)
+    rec_s = time.perf_counter() - t
+    return pd.DataFrame([
+        {"benchmark": f"intervention sweep: {n_sets} random sets x {len(ex)} examples, GRU h{H} vocab {V}, "
+                      f"{steps} steps", "seconds": sweep_s, "target_seconds": 60.0,
+         "gflops_per_s": flops / sweep_s / 1e9, "matmul_ceiling_gflops": ceiling,
+         "ratio_to_ceiling": flops / sweep_s / 1e9 / ceiling, "naive_seconds_extrapolated": naive,
+         "speedup_vs_loop_over_sets": naive / sweep_s},
+        {"benchmark": f"record {rec.n} examples (greedy, states + gates + P(w)), GRU h{H} vocab {V}",
+         "seconds": rec_s, "target_seconds": 10.0, "matmul_ceiling_gflops": ceiling}])
+
+
+def stages_benchmark(model, rec, n_tokens: int = 50, n_perm: int = 1000) -> pd.DataFrame:
+    """Minutes for stages 1–2 (storing hypothesis) for the ``n_tokens`` most frequent
+    correctly positioned tokens of a recording, one shared recording."""
+    import numpy as np
+
+    from neuronstats.stages.hypothesis import storing
+    from neuronstats.stages.neuronset import find
+
+    w = rec.w[rec.correct, 0]
+    tokens = [int(t) for t, c in sorted(zip(*np.unique(w, return_counts=True)), key=lambda x: -x[1])
+              if c >= 5][:n_tokens]
+    t0 = time.perf_counter()
+    sizes = []
+    for tok in tokens:
+        ns = find(model, rec, storing(tok), n_perm=n_perm)
+        sizes.append(ns.sizes["filtered"])
+    minutes = (time.perf_counter() - t0) / 60
+    return pd.DataFrame([{"benchmark": f"stages 1-2 (storing) for {len(tokens)} tokens, {rec.n} recorded examples, "
+                                       f"GRU h{rec.dec_h.shape[2]}", "minutes": minutes, "target_minutes": 5.0,
+                          "n_tokens": len(tokens), "mean_set_size": float(np.mean(sizes)) if sizes else 0.0}])

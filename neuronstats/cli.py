@@ -192,6 +192,29 @@ def cmd_bench_stats(a) -> int:
     return 0
 
 
+def cmd_bench_microscope(a) -> int:
+    from neuronstats import io
+    from neuronstats.bench import microscope_benchmarks, stages_benchmark
+
+    model = None
+    if a.model:
+        from neuronstats.model.train import load_model
+
+        model = load_model(a.model)[0]
+    df = microscope_benchmarks(model, a.data_dir)
+    io.write_text(Path(a.out) / "microscope_speed.csv", df.to_csv(index=False))
+    print(df.to_string(index=False))
+    if a.model:
+        from neuronstats.record import record
+
+        a.split, a.limit = "test", 5000
+        model, _, ex = _model_examples(a)
+        st = stages_benchmark(model, record(model, ex))
+        io.write_text(Path(a.out) / "stages_speed.csv", st.to_csv(index=False))
+        print(st.to_string(index=False))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="neuronstats", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -269,6 +292,12 @@ def main(argv=None) -> int:
     fd.add_argument("--n-perm", type=int, default=1000)
     fd.add_argument("--out", default="")
     fd.set_defaults(func=cmd_find)
+
+    bm = sub.add_parser("bench-microscope", help="speed of recording, intervention sweeps and stages 1-2")
+    bm.add_argument("--model", default="", help="a trained model.pt (also runs the stages benchmark)")
+    bm.add_argument("--data-dir", default="../shared/data")
+    bm.add_argument("--out", default="results/bench")
+    bm.set_defaults(func=cmd_bench_microscope)
 
     bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
     bs.add_argument("--out", default="results/bench")
