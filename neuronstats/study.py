@@ -33,10 +33,19 @@ from neuronstats.errors import InputError
 
 @dataclass
 class AnalysisConfig:
-    n_null: int = 1000
+    n_null: int = 1000  # positioning: shuffled-(w, T) draws
     alpha: float = 0.05
     ci_method: str = "seed_t"
     correction: str = "holm"
+    findings: list = field(default_factory=lambda: ["storing", "counting", "triggering", "outputting",
+                                                    "x_t negligible"])
+    n_units: int = 10
+    min_examples: int = 20
+    n_sets: int = 200
+    n_perm: int = 1000
+    max_examples: int = 1000
+    margin: float = 0.10
+    x_margin: float = 0.05
 
 
 @dataclass
@@ -132,15 +141,50 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
         models.setdefault((ds, cell), []).append(res.model)
         if log:
             log(f"{cfg.name}: test accuracy {res.test['accuracy']:.3f} ({res.train_seconds / 60:.1f} min training)")
+    from neuronstats.findings.context import Context, FindingsConfig
+    from neuronstats.findings.run import FINDINGS, compare_rows, run_finding
+
+    a = study.analysis
+    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
+                          max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
+                          ci_method=a.ci_method)
+    partial = out_dir / ".partial"
     for ds, tmpl in study.datasets.items():
         ex = heldout_examples(prepared[ds], tmpl)
-        rows = []
+        tables = {"positioning": []}
+        seed_values = {}
         for cell in study.cells:
-            rows += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=study.analysis.n_null,
-                                     alpha=study.analysis.alpha, ci_method=study.analysis.ci_method)
-        table = correct(rows_to_frame(rows), study.analysis.correction)
-        write_tables(table, out_dir / ds / "positioning", caption=f"Positioning accuracy, {ds}")
-        all_rows.append(table)
+            tables["positioning"] += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=a.n_null,
+                                                      alpha=a.alpha, ci_method=a.ci_method)
+            ctx = None
+            for name in a.findings:
+                if name not in FINDINGS:
+                    raise InputError(f"unknown finding {name!r}", path=study.source, expected=", ".join(FINDINGS))
+                cached = partial / f"{ds}-{cell}-{name.replace(' ', '_')}.json"
+                if cached.exists():  # resume at finding granularity
+                    saved = json.loads(cached.read_text())
+                    rows, values = saved["rows"], {tuple(k): v for k, v in saved["seed_values"]}
+                else:
+                    if ctx is None:
+                        ctx = Context(ds, cell, models[(ds, cell)], ex, fcfg)
+                    t = time.perf_counter()
+                    before = set(ctx.seed_values)
+                    rows = run_finding(name, ctx)
+                    values = {k: v for k, v in ctx.seed_values.items() if k not in before}
+                    io.write_json(cached, {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()],
+                                           "seconds": time.perf_counter() - t})
+                    if log:
+                        log(f"{ds} {cell} {name}: {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
+                tables.setdefault(name, []).extend(rows)
+                seed_values.setdefault(cell, {}).update(values)
+        for name, rows in tables.items():
+            table = correct(rows_to_frame(rows), a.correction)
+            write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
+            all_rows.append(table)
+        if {"gru", "lstm"} <= set(study.cells):
+            cmp = rows_to_frame(compare_rows(ds, seed_values.get("gru", {}), seed_values.get("lstm", {})))
+            if len(cmp):
+                write_tables(correct(cmp, a.correction), out_dir / ds / "gru_vs_lstm", caption=f"GRU vs LSTM, {ds}")
     summary = pd.concat(all_rows, ignore_index=True)
     write_tables(summary, out_dir / "summary", caption=f"{study.name}: summary")
     manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,

@@ -10,6 +10,10 @@ seeds = [0, 1]
 cells = ["gru", "lstm"]
 [analysis]
 n_null = 99
+n_sets = 20
+n_perm = 49
+n_units = 2
+min_examples = 3
 [[dataset]]
 name = "synthetic"
 [dataset.data]
@@ -36,11 +40,36 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     study = load_study(tmp_path / "s.toml")
     assert len(list(study.runs())) == 4
     first = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
-    for f in ("synthetic/positioning.csv", "synthetic/positioning.tex", "summary.csv", "manifest.json"):
-        assert (tmp_path / "out" / f).is_file()
-    assert set(first.cell) == {"gru", "lstm"} and first.p_adjusted.notna().all()
-    again = run_study(study, None, tmp_path / "out2", cache_dir=tmp_path / "cache")  # all cached
-    pd.testing.assert_frame_equal(first, again)
+    for f in ("synthetic/positioning.csv", "synthetic/positioning.tex", "summary.csv", "manifest.json",
+              "synthetic/storing.csv", "synthetic/counting.tex", "synthetic/triggering.csv",
+              "synthetic/outputting.csv", "synthetic/x_t_negligible.csv", "synthetic/gru_vs_lstm.csv"):
+        assert (tmp_path / "out" / f).is_file(), f
+    assert set(first.cell) == {"gru", "lstm"}
+    assert first[first.finding == "positioning"].p_adjusted.notna().all()
+    assert set(first.finding) >= {"positioning", "counting", "triggering", "x_t negligible"}
+    again = run_study(study, None, tmp_path / "out2", cache_dir=tmp_path / "cache")  # models cached
+    pd.testing.assert_frame_equal(first, again)  # same seeds -> same numbers
+
+
+def test_killed_study_resumes_at_finding_granularity(tmp_path, monkeypatch):
+    from neuronstats.findings import run as run_mod
+
+    (tmp_path / "s.toml").write_text(STUDY)
+    study = load_study(tmp_path / "s.toml")
+    ref = run_study(study, None, tmp_path / "ref", cache_dir=tmp_path / "cache")
+    real = run_mod.FINDINGS["triggering"]
+    monkeypatch.setitem(run_mod.FINDINGS, "triggering", lambda ctx: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
+    done = {p.name for p in (tmp_path / "out" / ".partial").iterdir()}
+    assert "synthetic-gru-counting.json" in done and "synthetic-gru-triggering.json" not in done
+    calls = []
+    monkeypatch.setitem(run_mod.FINDINGS, "counting", lambda ctx: calls.append(1) or [])
+    monkeypatch.setitem(run_mod.FINDINGS, "triggering", real)
+    resumed = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert calls == [1]  # gru counting came from the partial results; only lstm counting ran
+    gru = resumed[resumed.cell == "gru"]
+    pd.testing.assert_frame_equal(gru.reset_index(drop=True), ref[ref.cell == "gru"].reset_index(drop=True))
 
 
 @pytest.mark.parametrize("text, match", [

@@ -40,6 +40,7 @@ class Stage1:
     ranking: np.ndarray = field(repr=False)  # RFE ranking per neuron (1 = kept)
     n_states: int = 0
     n_examples: int = 0
+    null: np.ndarray = field(default=None, repr=False)  # the permutation null of heldout_accuracy
 
 
 def _sample(y, groups, max_states: int, rng) -> np.ndarray:
@@ -74,4 +75,4 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     sel = selectivity(X, y, types, groups, metric="balanced_accuracy", seed=seed)
     return Stage1(train_acc, train_acc > 0.95, test.statistic, test.p_value, test.null_mean, test.null_ci_high,
                   n_perm, sel["selectivity"], sel["control_accuracy"], np.flatnonzero(rfe.support_),
-                  rfe.ranking_, len(y), len(np.unique(groups)))
+                  rfe.ranking_, len(y), len(np.unique(groups)), test.null)

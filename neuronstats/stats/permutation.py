@@ -67,8 +67,10 @@ def permuted_labels(y, groups, n_perm: int, seed: int = 0, strata=None) -> np.nd
 
     If each group has one label (e.g. "which token is stored"), group labels are
     shuffled among groups (within ``strata`` when given, one stratum value per group).
-    If labels vary within a group (e.g. steps remaining T − t), whole label sequences
-    are shuffled among groups of the same size, so each example keeps a valid sequence.
+    If labels vary within a group (e.g. steps remaining T − t, or "is t = T−1"), they are
+    shuffled *within* each example: H0 is then that a state carries no information about
+    its label beyond which example it belongs to. (Shuffling whole label sequences among
+    examples would be degenerate here: examples of the same length share one sequence.)
     """
     y, groups = np.asarray(y), np.asarray(groups)
     rng = np.random.default_rng(seed)
@@ -87,18 +89,10 @@ def permuted_labels(y, groups, n_perm: int, seed: int = 0, strata=None) -> np.nd
         return out
     if strata is not None:
         raise ValueError("strata are supported only for labels constant within each group")
-    order = np.argsort(inv, kind="stable")  # states grouped by group, in original order
-    sizes = np.bincount(inv)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    by_size = [np.flatnonzero(sizes == s) for s in np.unique(sizes)]
+    order = np.argsort(inv, kind="stable")  # states sorted by example
     for p in range(n_perm):
-        src_group = np.arange(len(uniq))
-        for b in by_size:
-            src_group[b] = b[rng.permutation(len(b))]
-        # state j of group g takes the label of state j of group src_group[g]
-        pos_in_group = np.arange(len(y)) - starts[inv[order]]
-        src_idx = order[starts[src_group[inv[order]]] + pos_in_group]
-        out[p, order] = y[src_idx]
+        shuffled = np.argsort(inv + rng.random(len(y)), kind="stable")  # by example, random within
+        out[p, order] = y[shuffled]
     return out
 
 

@@ -1,0 +1,71 @@
+"""Seed-combined tests shared by every finding.
+
+Every finding measures something per seed (a rate over that seed's examples, a probe
+accuracy) and has a null per seed (random-neuron sets, label permutations). The study's
+statistic is the mean over seeds; its null is the mean over seeds of the seeds' null
+draws (draw j of every seed averaged: seeds are independent, so this is a draw from the
+null of the seed mean); p = (1 + #null at least as extreme)/(1 + n). The CI is
+seed-level (:func:`neuronstats.stats.bootstrap.multi_bootstrap`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuronstats.stats.bootstrap import multi_bootstrap
+from neuronstats.stats.effects import hedges_g, pp_difference
+from neuronstats.stats.pvalues import null_pvalue
+from neuronstats.stats.row import stats_row
+
+
+def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_values, per_seed_null=None,
+                 alternative="greater", paper_value=None, alpha=0.05, ci_method="seed_t", notes="",
+                 effect="pp", n_examples=None, bounds=(0.0, 1.0), store=None) -> dict:
+    """One stats row from per-seed arrays of per-example values (or one value per seed)
+    and, optionally, per-seed null draws (equal numbers per seed). The CI is clipped to
+    ``bounds`` (the statistic's range: rates and accuracies lie in [0, 1]). ``store``, a
+    dict, receives the per-seed means under (finding, test, unit)."""
+    vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
+    vals = [v for v in vals if len(v)]
+    if len(vals) < 2:
+        return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
+                         estimate=float(np.mean(vals[0])) if vals else float("nan"), paper_value=paper_value,
+                         alpha=alpha, n_seeds=len(vals), notes=(notes + "; fewer than 2 seeds with data").strip("; "))
+    if store is not None:  # per-seed means, for GRU-vs-LSTM comparisons
+        store[(finding, test, unit)] = [float(v.mean()) for v in vals]
+    ci = multi_bootstrap(vals, method=ci_method)
+    lo, hi = (-np.inf, np.inf) if bounds is None else bounds
+    fields = dict(ci_low=float(np.clip(ci.ci_low, lo, hi)), ci_high=float(np.clip(ci.ci_high, lo, hi)))
+    if per_seed_null is not None:
+        n = min(len(x) for x in per_seed_null)
+        null = np.mean([np.asarray(x, float)[:n] for x in per_seed_null], axis=0)
+        fields.update(null_mean=float(null.mean()), null_ci_high=float(np.quantile(null, 0.95)), n_null=n,
+                      p_value=float(null_pvalue(ci.estimate, null, alternative)))
+        if effect == "pp":
+            fields.update(effect_size=pp_difference(ci.estimate, null.mean()), effect_size_kind="pp vs null mean")
+        elif effect == "g":
+            seed_means = [v.mean() for v in vals]
+            seed_null = [np.mean(x) for x in per_seed_null]
+            fields.update(effect_size=hedges_g(seed_means, seed_null, paired=True),
+                          effect_size_kind="Hedges' g vs null (seeds)")
+    return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
+                     estimate=ci.estimate, paper_value=paper_value, alpha=alpha, n_seeds=len(vals),
+                     n_examples=n_examples if n_examples is not None else int(sum(len(v) for v in vals)),
+                     notes=notes, **fields)
+
+
+def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], str]:
+    """The ``n_units`` most frequent positioned tokens that have at least
+    ``min_examples`` correctly positioned examples in every seed; and a note saying so."""
+    w = recs[0].w[:, 0]
+    tokens, counts = np.unique(w, return_counts=True)
+    order = tokens[np.argsort(-counts, kind="stable")]
+    keep = []
+    for tok in order:
+        if all(((r.w[:, 0] == tok) & r.correct).sum() >= min_examples for r in recs):
+            keep.append(int(tok))
+        if len(keep) == n_units:
+            break
+    note = (f"units: the {len(keep)} most frequent positioned tokens with >= {min_examples} correctly "
+            f"positioned test examples in every seed (paper: 50 tokens)")
+    return keep, note

@@ -1,0 +1,58 @@
+"""What every finding receives: one dataset × cell, its seeds' models, the shared test
+examples, each seed's clean greedy recording, and the analysis settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from neuronstats.record import record
+
+
+@dataclass
+class FindingsConfig:
+    n_units: int = 10  # tokens per token-level finding (paper: 50)
+    min_examples: int = 20  # correctly positioned examples per token in every seed
+    n_sets: int = 200  # random-neuron control sets
+    n_perm: int = 1000  # probe label permutations
+    max_examples: int = 1000  # examples per verification (all units pooled)
+    margin: float = 0.10  # equivalence margin (proportion) for "stays" claims
+    x_margin: float = 0.05  # equivalence margin for "x_t negligible"
+    alpha: float = 0.05
+    ci_method: str = "seed_t"
+    seed: int = 0
+
+
+@dataclass
+class Context:
+    dataset: str
+    cell: str
+    models: list
+    ex: object  # Examples shared by every seed
+    cfg: FindingsConfig = field(default_factory=FindingsConfig)
+    recs: list = None
+    seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means
+
+    def __post_init__(self):
+        if self.recs is None:
+            self.recs = [record(m, self.ex) for m in self.models]
+
+    @property
+    def hidden(self) -> int:
+        return self.models[0].hidden
+
+    def row_kw(self, finding: str) -> dict:
+        return {"dataset": self.dataset, "cell": self.cell, "finding": finding, "alpha": self.cfg.alpha}
+
+    def combined_kw(self, finding: str) -> dict:
+        return {**self.row_kw(finding), "ci_method": self.cfg.ci_method, "store": self.seed_values}
+
+    def correct_subset(self, s: int, mask=None, limit: int | None = None) -> np.ndarray:
+        """Indices of seed s's correctly positioned examples (within ``mask``), at most ``limit``."""
+        ok = self.recs[s].correct if mask is None else self.recs[s].correct & mask
+        idx = np.flatnonzero(ok)
+        limit = limit or self.cfg.max_examples
+        if len(idx) > limit:
+            idx = np.sort(np.random.default_rng(self.cfg.seed + s).choice(idx, limit, replace=False))
+        return idx

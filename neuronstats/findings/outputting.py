@@ -1,0 +1,58 @@
+"""Finding 4 — outputting neurons, per token A: the set is the neurons with the largest
+mean contribution h_T[j]·W[A, j] to A's logit (top ``fraction`` of the state, as the
+paper selects them). Tests: zeroing the set at T drops accuracy to ~0 (vs zeroing random
+sets); keeping only the set at T keeps accuracy (vs keeping only random sets); the set's
+values are closer to ±1 (mean |h_T|) than random sets'."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuronstats.findings.common import combined_row, frequent_tokens
+from neuronstats.stages.verify import verify
+from neuronstats.stats.controls import random_neuron_sets
+
+
+def outputting_set(model, rec, token: int, fraction: float = 0.2) -> np.ndarray:
+    ex = np.flatnonzero(rec.correct & (rec.w[:, 0] == token))
+    hT = rec.at(ex, rec.T[ex, 0])
+    contrib = (hT * model.out.weight[token].detach().numpy()).mean(0)
+    k = max(1, int(round(fraction * hT.shape[1])))
+    return np.sort(np.argsort(-contrib, kind="stable")[:k])
+
+
+def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
+    kw = ctx.combined_kw("outputting")
+    if tokens is None:
+        tokens, note = frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples)
+    else:
+        note = "units: given tokens"
+    rows = []
+    for tok in tokens:
+        zero, zero_null, keep, keep_null, mag, mag_null = [], [], [], [], [], []
+        for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
+            S = outputting_set(model, rec, tok, fraction)
+            idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
+            res = {r.verification.name: r for r in verify(model, ctx.ex.subset(idx), S, "outputting",
+                                                            n_sets=ctx.cfg.n_sets, seed=ctx.cfg.seed + s,
+                                                            clean_correct=np.ones(len(idx), bool))}
+            z, k = res["zero at T"], res["keep only at T"]
+            zero.append(1.0 - z.tested)
+            zero_null.append(1.0 - z.control.mean(0))
+            keep.append(k.tested.astype(float))
+            keep_null.append(k.control.mean(0))
+            absh = np.abs(rec.at(idx, rec.T[idx, 0]))
+            sets = random_neuron_sets(ctx.hidden, len(S), ctx.cfg.n_sets, exclude=S, seed=ctx.cfg.seed + s)
+            mag.append(absh[:, S].mean(1))
+            mag_null.append(np.array([absh[:, row].mean() for row in sets]))
+        unit = f"token {tok}"
+        rows += [
+            combined_row(**kw, test="zero outputting set at T", unit=unit, statistic="accuracy",
+                         per_seed_values=zero, per_seed_null=zero_null, alternative="less", paper_value=0.0,
+                         notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
+            combined_row(**kw, test="keep only outputting set at T", unit=unit, statistic="accuracy",
+                         per_seed_values=keep, per_seed_null=keep_null, alternative="greater", paper_value=0.999,
+                         notes="null: keeping only random sets of the same size"),
+            combined_row(**kw, test="values near +-1 at T", unit=unit, statistic="mean |h_T|",
+                         per_seed_values=mag, per_seed_null=mag_null, notes="null: random sets of the same size")]
+    return rows

@@ -1,0 +1,54 @@
+"""All findings for one dataset × cell, and GRU-vs-LSTM comparisons of their rows."""
+
+from __future__ import annotations
+
+from neuronstats.findings.counting import counting_rows
+from neuronstats.findings.inputs import inputs_rows
+from neuronstats.findings.outputting import outputting_rows
+from neuronstats.findings.storing import storing_rows
+from neuronstats.findings.triggering import triggering_rows
+from neuronstats.stats.compare import compare_cells
+from neuronstats.stats.row import stats_row
+
+FINDINGS = {"storing": storing_rows, "counting": counting_rows, "triggering": triggering_rows,
+            "outputting": outputting_rows, "x_t negligible": inputs_rows}
+
+
+def run_finding(name: str, ctx) -> list[dict]:
+    """The finding's rows; a finding the data cannot support (e.g. too few correctly
+    positioned examples) gives one row saying why, with no estimate."""
+    try:
+        rows = FINDINGS[name](ctx)
+    except ValueError as exc:
+        rows = []
+        reason = str(exc)
+    else:
+        reason = "no unit has enough correctly positioned examples"
+    if not rows:
+        rows = [stats_row(**ctx.row_kw(name), test="(not run)", statistic="-", estimate=float("nan"),
+                          n_seeds=len(ctx.models), notes=f"not enough data: {reason}")]
+    return rows
+
+
+def findings_rows(ctx, only=None) -> dict:
+    """finding name -> list of stats rows."""
+    return {name: run_finding(name, ctx) for name in FINDINGS if only is None or name in only}
+
+
+def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm") -> list[dict]:
+    """For every (finding, test, unit) both cells have: difference a − b of the seed means,
+    Welch seed-level CI, exact permutation p over seed labels, Hedges' g."""
+    rows = []
+    for key in sorted(set(values_a) & set(values_b)):
+        finding, test, unit = key
+        va, vb = values_a[key], values_b[key]
+        if len(va) < 2 or len(vb) < 2:
+            continue
+        c = compare_cells([[v] for v in va], [[v] for v in vb])
+        rows.append(stats_row(dataset=dataset, cell=f"{a} - {b}", finding=finding, test=test, unit=unit,
+                              statistic="difference of seed means", estimate=c.difference, ci_low=c.ci_low,
+                              ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
+                              effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,
+                              n_seeds=c.n_a + c.n_b, n_null=c.n_null,
+                              notes="Welch CI over seed means; exact permutation of seed labels"))
+    return rows
