@@ -187,6 +187,9 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 write_tables(correct(cmp, a.correction), out_dir / ds / "gru_vs_lstm", caption=f"GRU vs LSTM, {ds}")
     summary = pd.concat(all_rows, ignore_index=True)
     write_tables(summary, out_dir / "summary", caption=f"{study.name}: summary")
+    from neuronstats.report.figures import table1_figure
+
+    table1_figure(summary, out_dir / "figures" / "table1")
     manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
                 "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
                 "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),

@@ -42,7 +42,8 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     first = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
     for f in ("synthetic/positioning.csv", "synthetic/positioning.tex", "summary.csv", "manifest.json",
               "synthetic/storing.csv", "synthetic/counting.tex", "synthetic/triggering.csv",
-              "synthetic/outputting.csv", "synthetic/x_t_negligible.csv", "synthetic/gru_vs_lstm.csv"):
+              "synthetic/outputting.csv", "synthetic/x_t_negligible.csv", "synthetic/gru_vs_lstm.csv",
+              "figures/table1.png", "figures/table1.pdf"):
         assert (tmp_path / "out" / f).is_file(), f
     assert set(first.cell) == {"gru", "lstm"}
     assert first[first.finding == "positioning"].p_adjusted.notna().all()

@@ -23,8 +23,8 @@ def inputs_rows(ctx) -> list[dict]:
     drops = np.array([1.0 - a.mean() for a in accs])
     t = tost(drops, low=-ctx.cfg.x_margin, high=ctx.cfg.x_margin)
     return [stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
-                      unit="all tokens", statistic="accuracy", estimate=ci.estimate, ci_low=ci.ci_low,
-                      ci_high=ci.ci_high, p_value=t.p_value, effect_size=-100 * t.estimate,
+                      unit="all tokens", statistic="accuracy", estimate=ci.estimate, ci_low=max(0.0, ci.ci_low),
+                      ci_high=min(1.0, ci.ci_high), p_value=t.p_value, effect_size=-100 * t.estimate,
                       effect_size_kind="pp change vs clean", n_seeds=len(accs),
                       n_examples=int(sum(len(a) for a in accs)), paper_value=0.980,
                       notes=f"correctly positioned examples; TOST on the per-seed drop, margin "

@@ -53,7 +53,7 @@ def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, al
     return [stats_row(
         dataset=dataset, cell=cell, finding="positioning", test="w at T vs shuffled (w, T)",
         unit="all examples" if k == 1 else f"{k} tokens", statistic="accuracy",
-        estimate=ci.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, null_mean=float(null.mean()),
+        estimate=ci.estimate, ci_low=max(0.0, ci.ci_low), ci_high=min(1.0, ci.ci_high), null_mean=float(null.mean()),
         null_ci_high=float(np.quantile(null, 0.95)), effect_size=pp_difference(ci.estimate, null.mean()),
         effect_size_kind="pp vs shuffled", p_value=p, alpha=alpha, n_seeds=len(models), n_examples=len(ex),
         n_null=n_null, paper_value=PAPER.get((dataset, cell)) if k == 1 else 0.952,
