@@ -59,7 +59,8 @@ class TrainConfig:
     batch_size: int = 64
     max_epochs: int = 20
     max_minutes: float = 0.0  # >0: stop after this much training time (checked per batch)
-    patience: int = 3  # early stopping on validation loss
+    patience: int = 3  # early stopping: epochs without improvement
+    early_stop_on: str = "loss"  # loss (validation loss, the paper's rule) | accuracy (validation positioning)
     clip: float = 1.0  # gradient-norm clipping
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # >0: torch.set_num_threads
@@ -88,13 +89,14 @@ class RunConfig:
 
 
 # fields added after models were cached: left out of the hash while at their default
-_ADDED_LATER = {("data", "draws_per_pair"): 1}
+_ADDED_LATER = {("data", "draws_per_pair"): 1, ("train", "early_stop_on"): "loss"}
 
 _SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 _CHOICES = {
     ("data", "source"): {"synthetic", "gutenberg", "lyrics", "text"},
     ("model", "cell"): {"gru", "lstm"},
     ("train", "device"): {"auto", "cpu", "cuda"},
+    ("train", "early_stop_on"): {"loss", "accuracy"},
 }
 
 

@@ -1,5 +1,6 @@
 """Training: Adam, teacher forcing, cross-entropy over every target token (no extra
-loss on w, as in the paper), gradient clipping, early stopping on validation loss.
+loss on w, as in the paper), gradient clipping, early stopping on validation loss (the
+paper's rule; ``early_stop_on = "accuracy"`` uses validation positioning accuracy).
 
 Deterministic on CPU: same config + seed → identical weights. The (w, T) draw and
 the batch order of epoch e come from a generator seeded by (seed, e), so a run
@@ -194,8 +195,9 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
             h = state["history"][-1]
             log(f"{cfg.name} epoch {h['epoch']}: train {h['train_loss']:.3f} val {val:.3f} "
                 f"acc {acc:.3f} ({h['minutes']:.1f} min, {h['tokens_per_s']:.0f} tok/s)")
-        if val < state["best_val"]:
-            state["best_val"], state["bad"] = val, 0
+        score = val if cfg.train.early_stop_on == "loss" else -acc  # lower is better
+        if score < state["best_val"]:
+            state["best_val"], state["bad"] = score, 0
             state["best_state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             state["bad"] += 1

@@ -83,3 +83,13 @@ def test_training_learns_positioning_beyond_chance(tmp_path):
     assert hit.mean() > 0.5, hit.mean()
     assert res.history[-1]["val_loss"] < res.history[0]["val_loss"]
     assert np.isclose(res.test["accuracy"], res.test["per_token"])
+
+
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tmp_path):
+    cfg = tiny_config(max_epochs=4, patience=1, early_stop_on="accuracy")
+    res = train(cfg, cache_dir=tmp_path, progress=False)
+    accs = [h["val_accuracy"] for h in res.history]
+    best = int(np.argmax(accs))
+    assert len(accs) == 4 or res.stopped == "early_stopping"
+    if res.stopped == "early_stopping":
+        assert best == len(accs) - 2  # stopped one epoch after the best, patience 1
