@@ -69,3 +69,34 @@ def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], s
     note = (f"units: the {len(keep)} most frequent positioned tokens with >= {min_examples} correctly "
             f"positioned test examples in every seed (paper: 50 tokens)")
     return keep, note
+
+
+def units(ctx, tokens=None) -> tuple[list[int], str]:
+    """The token units of a token-level finding, and the note saying how they were chosen."""
+    if tokens is None:
+        return frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples)
+    return list(tokens), "units: given tokens"
+
+
+def one_set_per_seed(ctx, hypothesis, ks):
+    """Stages 1–2 for ``hypothesis`` on each seed, then its built-in verifications for
+    each k on the seed's correctly positioned examples. Returns (probe accuracies, probe
+    nulls, {k: (per-seed outcome arrays, per-seed random-set rates)}, [(NeuronSet,
+    examples) per seed])."""
+    from neuronstats.stages.neuronset import find
+    from neuronstats.stages.verify import verify
+
+    probe, probe_null, per_seed = [], [], []
+    by_k = {k: ([], []) for k in ks}
+    for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
+        ns = find(model, rec, hypothesis, n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+        probe.append(ns.stage1["heldout_accuracy"])
+        probe_null.append(ns.probe_null)
+        idx = ctx.correct_subset(s)
+        for r in verify(model, ctx.ex.subset(idx), ns.neurons, hypothesis.name, n_sets=ctx.cfg.n_sets,
+                        seed=ctx.cfg.seed + s, clean_correct=np.ones(len(idx), bool), ks=ks):
+            k = abs(int(r.verification.outcome.split(":")[1]))
+            by_k[k][0].append(r.tested.astype(float))
+            by_k[k][1].append(r.control.mean(0))
+        per_seed.append((ns, idx))
+    return probe, probe_null, by_k, per_seed

@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from neuronstats.findings.common import combined_row
+from neuronstats.findings.common import combined_row, one_set_per_seed
 from neuronstats.stages.hypothesis import counting
-from neuronstats.stages.neuronset import find
-from neuronstats.stages.verify import verify
 from neuronstats.stats.controls import random_neuron_sets
 
 PAPER = {"lyrics": {1: 0.999, 2: 0.999, 3: 0.993}, "gutenberg": {1: 0.995, 2: 0.993, 3: 0.989}}
@@ -37,19 +35,10 @@ def monotonicity(rec, examples, min_T: int = 3) -> np.ndarray:
 
 def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
     kw = ctx.combined_kw("counting")
-    probe, probe_null, mono, mono_null = [], [], [], []
-    moved = {k: ([], []) for k in ks}
-    for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-        ns = find(model, rec, counting(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
-        probe.append(ns.stage1["heldout_accuracy"])
-        probe_null.append(ns.probe_null)
-        idx = ctx.correct_subset(s)
-        for r in verify(model, ctx.ex.subset(idx), ns.neurons, "counting", n_sets=ctx.cfg.n_sets,
-                        seed=ctx.cfg.seed + s, clean_correct=np.ones(len(idx), bool), ks=ks):
-            k = int(r.verification.outcome.split(":")[1])
-            moved[k][0].append(r.tested.astype(float))
-            moved[k][1].append(r.control.mean(0))
-        rho = np.abs(monotonicity(rec, idx))
+    probe, probe_null, moved, per_seed = one_set_per_seed(ctx, counting(), ks)
+    mono, mono_null = [], []
+    for s, (ns, idx) in enumerate(per_seed):
+        rho = np.abs(monotonicity(ctx.recs[s], idx))
         sets = random_neuron_sets(ctx.hidden, len(ns.neurons), ctx.cfg.n_sets, exclude=ns.neurons,
                                   seed=ctx.cfg.seed + s)
         mono.append(rho[:, ns.neurons].mean(1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import combined_row, frequent_tokens
+from neuronstats.findings.common import combined_row, units
 from neuronstats.stages.verify import verify
 from neuronstats.stats.controls import random_neuron_sets
 
@@ -23,10 +23,7 @@ def outputting_set(model, rec, token: int, fraction: float = 0.2) -> np.ndarray:
 
 def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
     kw = ctx.combined_kw("outputting")
-    if tokens is None:
-        tokens, note = frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples)
-    else:
-        note = "units: given tokens"
+    tokens, note = units(ctx, tokens)
     rows = []
     for tok in tokens:
         zero, zero_null, keep, keep_null, mag, mag_null = [], [], [], [], [], []

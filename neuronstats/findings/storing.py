@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import combined_row, frequent_tokens
+from neuronstats.findings.common import combined_row, units
 from neuronstats.stages.hypothesis import storing
 from neuronstats.stages.neuronset import find
 from neuronstats.stages.verify import verify
@@ -20,10 +20,7 @@ PAPER = {"zero": {"lyrics": 0.107, "gutenberg": 0.200}, "previous": {"lyrics": 0
 
 def storing_rows(ctx, tokens=None) -> list[dict]:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
-    if tokens is None:
-        tokens, note = frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples)
-    else:
-        note = "units: given tokens"
+    tokens, note = units(ctx, tokens)
     rows = []
     for tok in tokens:
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []

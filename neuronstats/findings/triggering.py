@@ -4,30 +4,15 @@ T−1−k makes w come out k steps early, more often than the same copy on rando
 
 from __future__ import annotations
 
-import numpy as np
-
-from neuronstats.findings.common import combined_row
+from neuronstats.findings.common import combined_row, one_set_per_seed
 from neuronstats.stages.hypothesis import triggering
-from neuronstats.stages.neuronset import find
-from neuronstats.stages.verify import verify
 
 PAPER = {"lyrics": {1: 0.998, 2: 0.964, 3: 0.912, 4: 0.841}, "gutenberg": {1: 0.942, 2: 0.930, 3: 0.914, 4: 0.904}}
 
 
 def triggering_rows(ctx, ks=(1, 2, 3, 4)) -> list[dict]:
     kw = ctx.combined_kw("triggering")
-    probe, probe_null = [], []
-    early = {k: ([], []) for k in ks}
-    for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-        ns = find(model, rec, triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
-        probe.append(ns.stage1["heldout_accuracy"])
-        probe_null.append(ns.probe_null)
-        idx = ctx.correct_subset(s)
-        for r in verify(model, ctx.ex.subset(idx), ns.neurons, "triggering", n_sets=ctx.cfg.n_sets,
-                        seed=ctx.cfg.seed + s, clean_correct=np.ones(len(idx), bool), ks=ks):
-            k = -int(r.verification.outcome.split(":")[1])
-            early[k][0].append(r.tested.astype(float))
-            early[k][1].append(r.control.mean(0))
+    probe, probe_null, early, _ = one_set_per_seed(ctx, triggering(), ks)
     rows = [combined_row(**kw, test="probe: t = T-1 vs t < T-1", unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
                          notes="one triggering set per seed over all tokens")]
