@@ -8,7 +8,7 @@ Study TOML::
     seeds = [0, 1, 2, 3, 4]
     cells = ["gru", "lstm"]
     [analysis]            # n_null, alpha, ci_method, correction
-    [[dataset]]           # name, then [data]/[model]/[train] overrides of a run config
+    [[dataset]]           # name, optional findings = [...], then [data]/[model]/[train] overrides
     name = "lyrics"
     data = { source = "lyrics", path = "lyrics" }
 """
@@ -38,7 +38,7 @@ class AnalysisConfig:
     ci_method: str = "seed_t"
     correction: str = "holm"
     findings: list = field(default_factory=lambda: ["storing", "counting", "triggering", "outputting",
-                                                    "x_t negligible"])
+                                                    "x_t negligible", "gates"])
     n_units: int = 10
     min_examples: int = 20
     n_sets: int = 200
@@ -56,6 +56,7 @@ class Study:
     datasets: dict  # dataset name -> RunConfig template (cell and seed filled per model)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     source: str = ""
+    dataset_findings: dict = field(default_factory=dict)  # dataset -> findings list overriding analysis.findings
 
     def runs(self):
         for ds, tmpl in self.datasets.items():
@@ -87,16 +88,19 @@ def load_study(path) -> Study:
     bad = set(a) - {f.name for f in dataclasses.fields(AnalysisConfig)}
     if bad:
         raise InputError(f"unknown analysis key(s) {sorted(bad)}", path=path)
-    datasets = {}
+    datasets, dataset_findings = {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
         if not name:
             raise InputError(f"[[dataset]] #{i + 1} has no name", path=path)
+        if "findings" in d:
+            dataset_findings[name] = d.pop("findings")
         datasets[name] = config_from_dict(d, f"{path} [[dataset]] {name}")
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
-    return Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path))
+    return Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path),
+                 dataset_findings)
 
 
 def _git_commit() -> str:
@@ -157,7 +161,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
             tables["positioning"] += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=a.n_null,
                                                       alpha=a.alpha, ci_method=a.ci_method)
             ctx = None
-            for name in a.findings:
+            for name in study.dataset_findings.get(ds, a.findings):
                 if name not in FINDINGS:
                     raise InputError(f"unknown finding {name!r}", path=study.source, expected=", ".join(FINDINGS))
                 cached = partial / f"{ds}-{cell}-{name.replace(' ', '_')}.json"

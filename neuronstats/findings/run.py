@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from neuronstats.findings.counting import counting_rows
+from neuronstats.findings.gates import gates_rows
 from neuronstats.findings.inputs import inputs_rows
 from neuronstats.findings.outputting import outputting_rows
 from neuronstats.findings.storing import storing_rows
@@ -11,7 +12,7 @@ from neuronstats.stats.compare import compare_cells
 from neuronstats.stats.row import stats_row
 
 FINDINGS = {"storing": storing_rows, "counting": counting_rows, "triggering": triggering_rows,
-            "outputting": outputting_rows, "x_t negligible": inputs_rows}
+            "outputting": outputting_rows, "x_t negligible": inputs_rows, "gates": gates_rows}
 
 
 def run_finding(name: str, ctx) -> list[dict]:
