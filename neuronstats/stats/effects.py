@@ -41,7 +41,7 @@ class TOSTResult:
     df: float
 
     def equivalent(self, alpha: float = 0.05) -> bool:
-        return self.p_value < alpha
+        return bool(self.p_value < alpha)  # False when p is NaN
 
 
 def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False) -> TOSTResult:
@@ -59,9 +59,8 @@ def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False
         vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
         est, se = x.mean() - y.mean(), np.sqrt(vx + vy)
         df = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
-    if se == 0:
-        inside = low < est < high
-        p_lo = p_hi = 0.0 if inside else 1.0
+    if se == 0:  # no variation: the t statistic is undefined, so no p-value (and no equivalence claim)
+        p_lo = p_hi = float("nan")
     else:
         p_lo = float(stats.t.sf((est - low) / se, df))  # H0: mean <= low
         p_hi = float(stats.t.cdf((est - high) / se, df))  # H0: mean >= high

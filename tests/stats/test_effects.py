@@ -33,3 +33,8 @@ def test_tost_is_calibrated_at_the_margin():
     assert 0.03 <= np.mean(rej) <= 0.07, np.mean(rej)
     inside = [tost(rng.normal(0.0, 0.05, 40), low=-0.1, high=0.1).equivalent() for _ in range(200)]
     assert np.mean(inside) > 0.95  # power when the truth is well inside
+
+
+def test_tost_without_variation_makes_no_claim():
+    res = tost(np.zeros(5), low=-0.1, high=0.1)
+    assert np.isnan(res.p_value) and not res.equivalent()

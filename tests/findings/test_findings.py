@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from neuronstats.data.examples import prepare
+from neuronstats.findings.context import Context, FindingsConfig
+from neuronstats.findings.run import FINDINGS, compare_rows, findings_rows, run_finding
+from neuronstats.model.train import heldout_examples, train
+from neuronstats.stats.row import rows_to_frame
+from tests.conftest import learnable_config
+
+
+@pytest.fixture(scope="module")
+def contexts(tmp_path_factory):
+    out = {}
+    for cell in ("gru", "lstm"):
+        cfg = learnable_config(cell=cell, max_epochs=8)
+        ds = prepare(cfg.data)
+        models = []
+        for seed in (0, 1):
+            cfg.train.seed = seed
+            models.append(train(cfg, cache_dir=tmp_path_factory.mktemp("m"), progress=False, dataset=ds).model)
+        fc = FindingsConfig(n_units=2, min_examples=10, n_sets=30, n_perm=49, max_examples=200)
+        out[cell] = Context("synthetic", cell, models, heldout_examples(ds, cfg), fc)
+    return out
+
+
+def test_every_finding_returns_well_formed_rows(contexts):
+    ctx = contexts["gru"]
+    tables = findings_rows(ctx)
+    assert set(tables) == set(FINDINGS)
+    for name, rows in tables.items():
+        df = rows_to_frame(rows)
+        assert len(df) and (df.finding == name).all() and (df.cell == "gru").all()
+        p = df.p_value.dropna()
+        assert ((p > 0) & (p <= 1)).all()
+        ok = df.ci_low.notna()
+        assert (df.ci_low[ok] <= df.estimate[ok] + 1e-12).all() and (df.estimate[ok] <= df.ci_high[ok] + 1e-12).all()
+    counting = rows_to_frame(tables["counting"])
+    probe = counting[counting.test.str.startswith("probe")].iloc[0]
+    assert probe.estimate > probe.null_ci_high  # a trained model encodes steps remaining
+
+
+def test_gates_on_lstm_is_reported_as_not_run(contexts):
+    (row,) = run_finding("gates", contexts["lstm"])
+    assert row["test"] == "(not run)" and "GRU" in row["notes"] and np.isnan(row["estimate"])
+
+
+def test_gru_vs_lstm_rows(contexts):
+    for ctx in contexts.values():
+        run_finding("triggering", ctx)
+    rows = compare_rows("synthetic", contexts["gru"].seed_values, contexts["lstm"].seed_values)
+    df = rows_to_frame(rows)
+    assert len(df) >= 5 and (df.cell == "gru - lstm").all() and df.p_value.between(0, 1).all()
