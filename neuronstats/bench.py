@@ -76,7 +76,7 @@ def curves_table(results) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "train_loss": h["train_loss"], "tokens_per_s": h["tokens_per_s"]})
         tps = [h["tokens_per_s"] for h in r.history]
         runs.append({"corpus": c.data.source, "cell": c.model.cell, "config": c.name, "config_hash": c.hash(),
-                     "hidden": c.model.hidden, "emb": c.model.emb, "vocab_size": c.data.vocab_size,
+                     "hidden": c.model.hidden, "emb": c.model.emb, "vocab_size": len(r.vocab),
                      "max_len": c.data.max_len, "lr": c.train.lr, "batch_size": c.train.batch_size,
                      "epochs": len(r.history), "minutes": r.train_seconds / 60,
                      "best_val_accuracy": max((h["val_accuracy"] for h in r.history), default=float("nan")),
