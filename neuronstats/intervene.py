@@ -65,7 +65,7 @@ class RandomInputs:
 class Outcomes:
     """Per (example, condition) results of decoding under interventions."""
 
-    outputs: np.ndarray  # (n, n_cond, S) tokens
+    outputs: np.ndarray  # (n, n_cond, S) tokens; -1 past an example's T + extra_steps
     p_w_at_T: np.ndarray  # (n, n_cond)
     w: np.ndarray  # (n,)
     T: np.ndarray  # (n,)
@@ -145,12 +145,14 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     if needs_clean and clean is None:
         clean = record(model, ex, "greedy", n_steps=S)
     lstm = model.cell == "lstm"
-    outputs = np.empty((n, C, S), dtype=np.int64)
+    groups = _compile(conditions, H)
+    outputs = np.full((n, C, S), -1, dtype=np.int64)  # -1: not decoded (beyond T + extra_steps)
     p_w = np.empty((n, C), dtype=np.float32)
     per = max(1, batch // C)
     vocab = model.vocab_size
+    by_T = np.argsort(T, kind="stable")  # batches of similar T: each decodes only as far as it needs
     for a in range(0, n, per):
-        e_idx = np.arange(a, min(a + per, n))
+        e_idx = np.sort(by_T[a : a + per])
         sub = ex.subset(e_idx)
         state = model.encode(torch.as_tensor(sub.src), torch.as_tensor(sub.src_len))
         state = tuple(s.repeat_interleave(C, 0) for s in state)
@@ -158,10 +160,12 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         eb = np.repeat(e_idx, C)  # example of each sequence
         cb = np.tile(np.arange(C), len(e_idx))  # condition of each sequence
         Tb = T[eb]
+        S_b = int(Tb.max()) + extra_steps
+        when = [(spec, cmask, member, _resolve(spec.step, Tb)) for spec, cmask, member in groups]
         tok = torch.full((B,), 2, dtype=torch.long)
         rand_rows = {ci: np.random.default_rng(s.seed) for ci, cond in enumerate(conditions) for s in cond
                      if isinstance(s, RandomInputs)}
-        for t in range(S + 1):
+        for t in range(S_b + 1):
             if t > 0:
                 if rand_rows:
                     tk = tok.numpy().copy()
@@ -174,7 +178,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                     s.unsqueeze(0).contiguous() for s in state)
                 _, st = model.decoder(x, st)
                 state = (st[0],) if not lstm else (st[0][0], st[1][0])
-            state = _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm)
+            state = _apply(state, when, t, eb, cb, Tb, clean, donors, lstm)
             if t > 0:
                 logits = model.out(state[0])
                 tok = logits.argmax(-1)
@@ -183,44 +187,52 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                 if at.any():
                     probs = torch.softmax(logits[torch.as_tensor(at)], -1)
                     p_w[eb[at], cb[at]] = probs.gather(1, torch.as_tensor(w[eb[at]])[:, None])[:, 0].numpy()
+    beyond = np.arange(S)[None, :] >= (T + extra_steps)[:, None]  # same result whatever the batching
+    outputs[np.broadcast_to(beyond[:, None, :], outputs.shape)] = -1
     return Outcomes(outputs, p_w, w.copy(), T.copy())
 
 
-def _apply(state, conditions, t, eb, cb, Tb, clean, donors, H, lstm):
-    state = list(state)
+def _compile(conditions, H: int) -> list:
+    """Group the specs of all conditions by everything but their neurons, so that one
+    vectorised update serves e.g. 200 random sets: [(spec, (C, H) neuron mask, (C,) member)]."""
+    C = len(conditions)
+    groups = {}
     for ci, cond in enumerate(conditions):
         for s in cond:
             if not isinstance(s, Intervention):
                 continue
-            tb = _resolve(s.step, Tb)
-            act = (cb == ci) & (tb == t)
-            if not act.any():
-                continue
-            rows = np.flatnonzero(act)
-            mask = np.zeros(H, dtype=bool)
-            mask[list(s.neurons) if s.neurons is not None else slice(None)] = True
-            if s.op == "keep_only":
-                mask = ~mask
-            cols = torch.as_tensor(np.flatnonzero(mask))
-            r = torch.as_tensor(rows)
-            targets = [0] if s.state == "h" or not lstm else ([1] if s.state == "c" else [0, 1])
-            for k in targets:
-                which = "h" if k == 0 else "c"
-                cur = state[k]
-                if s.op in ("zero", "keep_only"):
-                    new = torch.zeros(len(rows), len(cols))
-                elif s.op == "value":
-                    v = torch.as_tensor(np.broadcast_to(np.asarray(s.value, dtype=np.float32), (H,)).copy())
-                    new = v[cols].expand(len(rows), -1)
-                elif s.op == "add":
-                    v = torch.as_tensor(np.broadcast_to(np.asarray(s.value, dtype=np.float32), (H,)).copy())
-                    new = cur[r][:, cols] + v[cols]
-                else:
-                    src_t = (_resolve(s.source, Tb[rows]) if s.source is not None
-                             else np.full(len(rows), t) + (s.source_offset or 0))
-                    ex_rows = eb[rows] if s.op == "from_step" else np.asarray(donors)[eb[rows]]
-                    new = torch.as_tensor(clean.at(ex_rows, src_t, which))[:, cols]
-                cur = cur.clone()
-                cur[r.unsqueeze(1), cols.unsqueeze(0)] = new
-                state[k] = cur
+            key = dataclasses.replace(s, neurons=None)
+            spec, cmask, member = groups.setdefault(key, (key, np.zeros((C, H), bool), np.zeros(C, bool)))
+            m = np.zeros(H, dtype=bool)
+            m[list(s.neurons) if s.neurons is not None else slice(None)] = True
+            cmask[ci] |= ~m if s.op == "keep_only" else m
+            member[ci] = True
+    return list(groups.values())
+
+
+def _apply(state, when, t, eb, cb, Tb, clean, donors, lstm):
+    """Overwrite the masked neurons of every sequence whose spec is active at step t."""
+    state = list(state)
+    for spec, cmask, member, tb in when:
+        rows = np.flatnonzero(member[cb] & (tb == t))
+        if not len(rows):
+            continue
+        r = torch.as_tensor(rows)
+        M = torch.as_tensor(cmask[cb[rows]])
+        targets = [0] if spec.state == "h" or not lstm else ([1] if spec.state == "c" else [0, 1])
+        for k in targets:
+            cur = state[k].clone()
+            old = cur[r]
+            if spec.op in ("zero", "keep_only"):
+                new = torch.zeros_like(old)
+            elif spec.op in ("value", "add"):
+                v = torch.as_tensor(np.broadcast_to(np.asarray(spec.value, dtype=np.float32), (old.shape[1],)).copy())
+                new = v.expand_as(old) if spec.op == "value" else old + v
+            else:
+                src_t = (_resolve(spec.source, Tb[rows]) if spec.source is not None
+                         else np.full(len(rows), t) + (spec.source_offset or 0))
+                ex_rows = eb[rows] if spec.op == "from_step" else np.asarray(donors)[eb[rows]]
+                new = torch.as_tensor(clean.at(ex_rows, src_t, "h" if k == 0 else "c"))
+            cur[r] = torch.where(M, new, old)
+            state[k] = cur
     return tuple(state)
