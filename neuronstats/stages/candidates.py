@@ -2,13 +2,14 @@
 
 Reported for every hypothesis:
 
-* the paper's rule: LinearSVC *training* accuracy > 95 % → "plausible" (reported, not a test);
+* the paper's rule: LinearSVC *training* accuracy > 95 % → "plausible" (reported, not a test;
+  on the same sample as RFE);
 * the test: held-out balanced accuracy of a ridge probe under cross-validation grouped by
   example, against example-level label permutations (statistic and null from the same
   classifier; :func:`neuronstats.stats.permutation.probe_permutation_test`), and its
   selectivity over a control task (Hewitt & Liang 2019);
-* candidates: RFE with a LinearSVC on a bounded, class-stratified sample of states
-  (``max_states``), features standardised once, ``step`` (fraction removed per round),
+* candidates: RFE with a LinearSVC on a bounded, class-balanced sample of states
+  (``max_states``; no class above 4× the rarest), features standardised once, ``step`` (fraction removed per round),
   down to ``n_candidates`` neurons (default: 40 % of the state, the paper's "lenient cut").
 """
 
@@ -43,13 +44,14 @@ class Stage1:
     null: np.ndarray = field(default=None, repr=False)  # the permutation null of heldout_accuracy
 
 
-def _sample(y, groups, max_states: int, rng) -> np.ndarray:
-    """Up to ``max_states`` state indices, class-balanced where possible."""
-    if len(y) <= max_states:
-        return np.arange(len(y))
-    classes = np.unique(y)
-    per = max(1, max_states // len(classes))
-    idx = [rng.choice(np.flatnonzero(y == c), min(per, int((y == c).sum())), replace=False) for c in classes]
+def _sample(y, groups, max_states: int, rng, max_ratio: float = 4.0) -> np.ndarray:
+    """State indices for the SVM and RFE: at most ``max_states``, and no class more than
+    ``max_ratio`` times the rarest (rare tokens would otherwise leave the balanced SVM
+    with thousands of negatives per positive, slow to converge and no more informative)."""
+    classes, counts = np.unique(y, return_counts=True)
+    cap = min(max_states // len(classes), int(max_ratio * counts.min()))
+    cap = max(cap, int(counts.min()))
+    idx = [rng.choice(np.flatnonzero(y == c), min(cap, int(n)), replace=False) for c, n in zip(classes, counts)]
     return np.sort(np.concatenate(idx))
 
 
