@@ -76,17 +76,17 @@ def permuted_labels(y, groups, n_perm: int, seed: int = 0, strata=None) -> np.nd
     rng = np.random.default_rng(seed)
     uniq, first, inv = np.unique(groups, return_index=True, return_inverse=True)
     constant = np.all(y == y[first][inv])
-    out = np.empty((n_perm, len(y)), dtype=y.dtype)
     if constant:
         glab = y[first]
         gstrata = np.zeros(len(uniq), dtype=int) if strata is None else np.asarray(strata)[first]
-        blocks = [np.flatnonzero(gstrata == s) for s in np.unique(gstrata)]
-        for p in range(n_perm):
-            g = glab.copy()
-            for b in blocks:
-                g[b] = glab[b][rng.permutation(len(b))]
-            out[p] = g[inv]
-        return out
+        # one random key per (permutation, group); sorting keys within each stratum shuffles it
+        keys = rng.random((n_perm, len(uniq))) + 2.0 * np.unique(gstrata, return_inverse=True)[1]
+        pos = np.argsort(keys, axis=1, kind="stable")  # groups ordered by stratum, random within
+        by_stratum = np.argsort(gstrata, kind="stable")  # the same slots, in stratum order
+        G = np.empty((n_perm, len(uniq)), dtype=y.dtype)
+        np.put_along_axis(G, np.broadcast_to(by_stratum, pos.shape), glab[pos], axis=1)
+        return G[:, inv]
+    out = np.empty((n_perm, len(y)), dtype=y.dtype)
     if strata is not None:
         raise ValueError("strata are supported only for labels constant within each group")
     order = np.argsort(inv, kind="stable")  # states sorted by example
@@ -125,6 +125,11 @@ def ridge_cv_scores(X, label_sets, folds, n_classes: int, alpha: float = 1.0,
         check = label_sets if P <= 10 else label_sets[:1]
         if not np.all(check == check[:, first][:, ginv]):
             groups = None
+        else:  # per-group feature sums and sizes, once for all folds
+            order = np.argsort(ginv, kind="stable")
+            gsize = np.bincount(ginv).astype(np.float64)
+            gstart = np.concatenate([[0], np.cumsum(gsize[:-1]).astype(np.int64)])
+            gsum = np.add.reduceat(X[order].astype(np.float64), gstart, axis=0)
     # raw per-fold sums, so each training fold's statistics are "all minus this fold"
     fold_stats = []
     for _, te in folds:
@@ -142,20 +147,20 @@ def ridge_cv_scores(X, label_sets, folds, n_classes: int, alpha: float = 1.0,
         G = ((tot[2] - gram) - m * np.outer(mu, mu)) / np.outer(sd, sd) + alpha * m * np.eye(d)
         Xte = ((X[te] - mu) / sd).astype(np.float32)
         if groups is not None:  # collapse training states to per-group sums
-            gid, rows, ginv_tr = np.unique(ginv[tr], return_index=True, return_inverse=True)
-            order = np.argsort(ginv_tr, kind="stable")
-            w = np.bincount(ginv_tr).astype(np.float64)
-            starts = np.concatenate([[0], np.cumsum(w[:-1]).astype(np.int64)])
-            Sg = np.add.reduceat(X[tr[order]].astype(np.float64), starts, axis=0)
-            design = ((Sg - w[:, None] * mu) / sd).T.astype(np.float32)
-            rows = tr[rows]
+            gid = np.unique(ginv[tr])
+            w = gsize[gid]
+            design = ((gsum[gid] - w[:, None] * mu) / sd).T.astype(np.float32)
+            rows = first[gid]
         else:
             design = ((X[tr] - mu) / sd).T.astype(np.float32)
             rows, w = tr, np.ones(len(tr))
         step = max(1, int(5e7 // max(1, len(te) * cols)))
         for a in range(0, P, step):
             lab = label_sets[a : a + step]
-            Y = _onehot(lab[:, rows], n_classes)[..., -cols:]  # (p, m, cols)
+            if cols == 1:
+                Y = (lab[:, rows] == 1).astype(np.float32)[..., None]  # (p, m, 1)
+            else:
+                Y = _onehot(lab[:, rows], n_classes)  # (p, m, C)
             ybar = np.einsum("pmc,m->pc", Y, w.astype(np.float32)) / w.sum()  # intercepts
             XtY = np.einsum("dm,pmc->dpc", design, Y, optimize=True).reshape(d, -1)
             W = np.linalg.solve(G, XtY).astype(np.float32)
@@ -197,7 +202,10 @@ def probe_permutation_test(X, y, groups, n_perm: int = 1000, n_splits: int = 5, 
     if len(classes) < 2:
         raise ValueError("a probe needs at least two label values")
     folds = grouped_folds(groups, n_splits, seed)
-    labels = np.concatenate([codes[None], permuted_labels(codes, groups, n_perm, seed + 1, strata)])
+    codes = codes.astype(np.int16 if len(classes) < 2**15 else np.int64)
+    labels = np.empty((n_perm + 1, len(codes)), dtype=codes.dtype)
+    labels[0] = codes
+    labels[1:] = permuted_labels(codes, groups, n_perm, seed + 1, strata)
     scores = ridge_cv_scores(X, labels, folds, len(classes), alpha, metric, groups=groups)
     obs, null = float(scores[0]), scores[1:]
     return ProbeTest(obs, null, float(null_pvalue(obs, null, "greater")), "greater",
