@@ -197,6 +197,14 @@ def cmd_bench_microscope(a) -> int:
     from neuronstats.bench import microscope_benchmarks, stages_benchmark
 
     model = None
+    if a.from_grid:
+        from neuronstats.bench import load_grid
+        from neuronstats.model.train import train
+
+        cfgs = [c for c in load_grid(a.grid) if c.name == a.from_grid]
+        if not cfgs:
+            raise InputError(f"no run named {a.from_grid!r}", path=a.grid)
+        a.model = str(train(cfgs[0], data_dir=a.data_dir, progress=False).run_dir / "model.pt")  # cached
     if a.model:
         from neuronstats.model.train import load_model
 
@@ -295,6 +303,8 @@ def main(argv=None) -> int:
 
     bm = sub.add_parser("bench-microscope", help="speed of recording, intervention sweeps and stages 1-2")
     bm.add_argument("--model", default="", help="a trained model.pt (also runs the stages benchmark)")
+    bm.add_argument("--from-grid", default="", help="or: the name of a bench-grid run (trained if not cached)")
+    bm.add_argument("--grid", default="analyses/bench_grid.toml")
     bm.add_argument("--data-dir", default="../shared/data")
     bm.add_argument("--out", default="results/bench")
     bm.set_defaults(func=cmd_bench_microscope)
