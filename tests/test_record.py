@@ -29,7 +29,9 @@ def test_greedy_recording_matches_decoding_and_encoder(model_and_examples):
     # t = -1 is the state after reading w: encoding the source without <pT> ends there
     short = model.encode(torch.as_tensor(ex.src), torch.as_tensor(ex.src_len - 1))
     np.testing.assert_allclose(rec.h(-1), short[0].detach().numpy(), atol=1e-5)
-    assert np.isnan(rec.enc_h[ex.src_len.argmin(), 0]).all() or ex.src_len.min() == ex.src_len.max()
+    short_i = int(ex.src_len.argmin())
+    pad = rec.enc_h.shape[1] - ex.src_len[short_i]  # columns before its first token
+    assert np.isnan(rec.enc_h[short_i, :pad]).all() and not np.isnan(rec.enc_h[short_i, pad:]).any()
     assert set(rec.gates) == ({"z", "r", "n"} if model.cell == "gru" else {"i", "f", "g", "o"})
 
 
@@ -56,9 +58,8 @@ def test_select_window_relative_to_T(model_and_examples):
         rec.select("-1", "end")
 
 
-def test_float16_storage_and_memory_budget(model_and_examples):
+def test_float16_storage_matches_float32(model_and_examples):
     model, ex = model_and_examples
-    rec = record(model, ex, dtype=np.float16)
-    assert rec.dec_h.dtype == np.float16
-    # 5,000 examples x 22 steps x 256 neurons in float32 is 113 MB per array: fits comfortably
-    assert 5000 * 22 * 256 * 4 / 1e6 < 120
+    rec16, rec32 = record(model, ex, dtype=np.float16), record(model, ex)
+    assert rec16.dec_h.dtype == np.float16
+    np.testing.assert_allclose(rec16.dec_h.astype(np.float32), rec32.dec_h, atol=2e-3)

@@ -24,7 +24,8 @@ def test_stage1_finds_a_planted_storing_unit_and_grouped_cv_never_splits():
     X[:, 7] += 2.5 * y  # neuron 7 copies "is the token 2"
     s1 = stage1(X, y, groups, token, n_candidates=4, n_perm=199)
     assert 7 in s1.candidates and len(s1.candidates) == 4
-    assert s1.p_value == pytest.approx(1 / 200) and s1.heldout_accuracy > 0.8 and s1.plausible is not None
+    assert s1.p_value == pytest.approx(1 / 200) and s1.heldout_accuracy > 0.8
+    assert s1.plausible == (s1.train_accuracy > 0.95)
     null = stage1(rng.normal(size=(len(y), 20)), y, groups, token, n_candidates=4, n_perm=199)
     assert null.p_value > 0.05 and null.heldout_accuracy < 0.6
 
