@@ -118,7 +118,7 @@ def cmd_record(a) -> int:
 
 def cmd_sweep(a) -> int:
     from neuronstats.intervene import Intervention, run, sweep
-    from neuronstats.stats.controls import random_control_test, random_neuron_sets
+    from neuronstats.stats.controls import control_sets, random_control_test
 
     model, _, ex = _model_examples(a)
     neurons = tuple(int(i) for i in a.neurons.split(",")) if a.neurons else None
@@ -127,7 +127,7 @@ def cmd_sweep(a) -> int:
         spec = Intervention(step=a.step, op=a.op, neurons=neurons, **kw)
         conds = [(), (spec,)]
         if neurons:
-            sets = random_neuron_sets(model.hidden, len(neurons), a.n_sets, exclude=neurons, seed=a.seed)
+            sets = control_sets(model.hidden, neurons, a.n_sets, seed=a.seed)
             conds += sweep((spec,), sets)
         out = run(model, ex, conds)
     except ValueError as exc:  # a spec that does not fit this model
@@ -261,13 +261,18 @@ def main(argv=None) -> int:
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_bench)
 
-    r = sub.add_parser("replicate", help="run a study: train (cached, resumable), test, write tables")
-    r.add_argument("study")
-    r.add_argument("--data-dir", default="../shared/data")
-    r.add_argument("--out", default="results")
-    r.add_argument("--cache-dir", default=None)
-    r.add_argument("--quiet", action="store_true")
-    r.set_defaults(func=cmd_replicate)
+    for name, helptext in (("replicate", "run a study: train (cached, resumable), test, write tables and figures"),
+                           ("analyze", "the same as replicate, with the study given as --study")):
+        r = sub.add_parser(name, help=helptext)
+        if name == "replicate":
+            r.add_argument("study")
+        else:
+            r.add_argument("--study", required=True, help="study TOML (see analyses/)")
+        r.add_argument("--data-dir", default="../shared/data")
+        r.add_argument("--out", default="results")
+        r.add_argument("--cache-dir", default=None)
+        r.add_argument("--quiet", action="store_true")
+        r.set_defaults(func=cmd_replicate)
 
     for name, helptext in (("record", "record states and gates of a trained model (.npz)"),
                            ("sweep", "decode under an intervention, with random-neuron control sets")):

@@ -77,9 +77,9 @@ class Recording:
         """(n, H) states at time t (an int, or an (n,) array of per-example times)."""
         return self.at(np.arange(self.n), np.broadcast_to(np.asarray(t), (self.n,)))
 
-    def select(self, lo="-1", hi="T-1", k: int = 0):
-        """All states with lo ≤ t ≤ hi, where lo/hi are ints or strings like ``"T-1"``
-        (relative to each example's T for control pair k). Returns
+    def select(self, lo="-1", hi="T-1", k: int = 0, which: str = "h"):
+        """All states ``which`` ("h", or LSTM "c") with lo ≤ t ≤ hi, where lo/hi are ints or
+        strings like ``"T-1"`` (relative to each example's T for control pair k). Returns
         ``(X (m, H), example (m,), t (m,))``, ordered by example then t."""
         T = self.T[:, k]
         lo_t, hi_t = _resolve(lo, T), _resolve(hi, T)
@@ -91,7 +91,7 @@ class Recording:
             ex.append(np.full(max(0, b - a + 1), i))
             ts.append(np.arange(a, b + 1))
         ex, ts = np.concatenate(ex).astype(int), np.concatenate(ts).astype(int)
-        return self.at(ex, ts), ex, ts
+        return self.at(ex, ts, which), ex, ts
 
 
 def save_recording(rec: Recording, path) -> None:

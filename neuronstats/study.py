@@ -127,6 +127,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     from neuronstats.data.examples import prepare
     from neuronstats.findings.positioning import positioning_rows
     from neuronstats.model.train import heldout_examples, train
+    from neuronstats.report.figures import counting_curves_figure, gates_figure, storing_pca_figure
     from neuronstats.report.tables import write_tables
     from neuronstats.stats.multitest import correct
     from neuronstats.stats.row import rows_to_frame
@@ -156,7 +157,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     for ds, tmpl in study.datasets.items():
         ex = heldout_examples(prepared[ds], tmpl)
         tables = {"positioning": []}
-        seed_values = {}
+        seed_values, figure_data = {}, {}
         for cell in study.cells:
             tables["positioning"] += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=a.n_null,
                                                       alpha=a.alpha, ci_method=a.ci_method)
@@ -168,23 +169,37 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 if cached.exists():  # resume at finding granularity
                     saved = json.loads(cached.read_text())
                     rows, values = saved["rows"], {tuple(k): v for k, v in saved["seed_values"]}
+                    figs = saved.get("figure_data", {})
                 else:
                     if ctx is None:
                         ctx = Context(ds, cell, models[(ds, cell)], ex, fcfg)
                     t = time.perf_counter()
-                    before = set(ctx.seed_values)
+                    before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
                     rows = run_finding(name, ctx)
                     values = {k: v for k, v in ctx.seed_values.items() if k not in before}
+                    figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
                     io.write_json(cached, {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()],
-                                           "seconds": time.perf_counter() - t})
+                                           "figure_data": figs, "seconds": time.perf_counter() - t})
                     if log:
                         log(f"{ds} {cell} {name}: {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
                 tables.setdefault(name, []).extend(rows)
                 seed_values.setdefault(cell, {}).update(values)
+                figure_data.setdefault(cell, {}).update(figs)
+        names = dict(enumerate(prepared[ds].vocab.itos))
         for name, rows in tables.items():
             table = correct(rows_to_frame(rows), a.correction)
             write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
             all_rows.append(table)
+            if name == "gates":
+                for cell, g in table.groupby("cell"):
+                    gates_figure(g, out_dir / ds / "figures" / f"fig5_gates_{cell}", f"{ds}, {cell.upper()}, seed mean",
+                                 names)
+        for cell, figs in figure_data.items():
+            title = f"{ds}, {cell.upper()}, seed 0"
+            storing_pca_figure(figs.get("storing_pca"), out_dir / ds / "figures" / f"fig2_storing_pca_{cell}", title,
+                               names)
+            counting_curves_figure(figs.get("counting_curves"), out_dir / ds / "figures" / f"fig3_counting_{cell}",
+                                   title)
         if {"gru", "lstm"} <= set(study.cells):
             cmp = rows_to_frame(compare_rows(ds, seed_values.get("gru", {}), seed_values.get("lstm", {})))
             if len(cmp):

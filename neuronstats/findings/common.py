@@ -100,3 +100,48 @@ def one_set_per_seed(ctx, hypothesis, ks):
             by_k[k][1].append(r.control.mean(0))
         per_seed.append((ns, idx))
     return probe, probe_null, by_k, per_seed
+
+
+def cell_state_probe_rows(ctx, hypothesis, kw, test: str, unit: str, note: str = "") -> list[dict]:
+    """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
+    c is where an LSTM may keep what a GRU keeps in h). One row, or none for a GRU."""
+    from neuronstats.stats.permutation import probe_permutation_test
+
+    if ctx.cell != "lstm":
+        return []
+    acc, null = [], []
+    for s, rec in enumerate(ctx.recs):
+        X, y, groups, _t, _types = hypothesis.data(rec, which="c")
+        if len(np.unique(y)) < 2:
+            continue
+        res = probe_permutation_test(X, y, groups, n_perm=ctx.cfg.n_perm, metric="balanced_accuracy",
+                                     seed=ctx.cfg.seed + s)
+        acc.append(res.statistic)
+        null.append(res.null)
+    if not acc:
+        return []
+    return [combined_row(**kw, test=test.replace("h_t", "c_t"), unit=unit, statistic="held-out balanced accuracy",
+                         per_seed_values=acc, per_seed_null=null,
+                         notes=(note + "; LSTM cell state c, same ridge probe and null as on h").strip("; "))]
+
+
+def oriented_set_values(rec, examples, neurons, sign, lo: int = 0) -> list[np.ndarray]:
+    """Per example: the set's mean *oriented* value (each neuron times ``sign[j]``) at
+    t = lo .. T−1."""
+    out = []
+    for e in examples:
+        ts = np.arange(lo, rec.T[e, 0])
+        V = rec.at(np.full(len(ts), e), ts)[:, neurons] * sign[neurons]
+        out.append(V.mean(1))
+    return out
+
+
+def subset_recording(rec, examples):
+    """The recording restricted to ``examples`` (all per-example arrays sliced)."""
+    import dataclasses
+
+    ex = np.asarray(examples)
+    cut = {f.name: getattr(rec, f.name)[ex] for f in dataclasses.fields(rec)
+           if isinstance(getattr(rec, f.name), np.ndarray)}
+    cut["gates"] = {k: v[ex] for k, v in rec.gates.items()}
+    return dataclasses.replace(rec, **cut)

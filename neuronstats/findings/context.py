@@ -33,6 +33,7 @@ class Context:
     cfg: FindingsConfig = field(default_factory=FindingsConfig)
     recs: list = None
     seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means
+    figure_data: dict = field(default_factory=dict)  # figure name -> JSON-ready data (seed 0)
 
     def __post_init__(self):
         if self.recs is None:

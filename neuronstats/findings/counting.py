@@ -4,17 +4,24 @@ T − t" over 0 ≤ t ≤ T−1): (probe) T − t is decodable beyond a permutat
 often than the same replacement on random sets; (b) the set's values change
 monotonically from t = 0 to T−1 (mean |Spearman ρ| over examples and neurons, vs
 random sets of the same size); (c) the drop at t = 0 grows with T (slope of the
-oriented value at t = 0 against T, vs random sets). Not yet: (d) the rate of change
-does not depend on T."""
+oriented value at t = 0 against T, vs random sets); (d) the rate of change does not
+depend on T: per example, the slope of the set's oriented mean value over 0 ≤ t ≤ T−1;
+per seed, the slope of that rate against T relative to the mean rate; equivalence to 0
+within ± the analysis margin (TOST over seeds) — the test of the t × T interaction.
+For LSTMs the probe is repeated on the cell state c. Fig. 3 data: seed 0's mean oriented
+set value against t for each T, with 95 % t-intervals over examples."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.stats import rankdata
 
-from neuronstats.findings.common import combined_row, one_set_per_seed
+from neuronstats.findings.common import cell_state_probe_rows, combined_row, one_set_per_seed, oriented_set_values
 from neuronstats.stages.hypothesis import counting
-from neuronstats.stats.controls import random_neuron_sets
+from neuronstats.stats.bootstrap import multi_bootstrap
+from neuronstats.stats.controls import control_sets
+from neuronstats.stats.effects import tost
+from neuronstats.stats.row import stats_row
 
 PAPER = {"lyrics": {1: 0.999, 2: 0.999, 3: 0.993}, "gutenberg": {1: 0.995, 2: 0.993, 3: 0.989}}
 
@@ -50,23 +57,68 @@ def drop_slope(rec, examples, neurons_sets, rho) -> np.ndarray:
     return np.array(out)
 
 
+def rate_vs_T(rec, examples, neurons, rho, min_T: int = 3) -> tuple[float, int]:
+    """The interaction of t and T for one counting set: per example with T ≥ ``min_T``,
+    the least-squares slope of the set's oriented mean value over 0 ≤ t ≤ T−1 (its rate of
+    change per step); returns (slope of rate against T / mean rate, number of examples).
+    0: the rate does not depend on T."""
+    sign = np.sign(np.nanmean(rho, 0))
+    ex = examples[rec.T[examples, 0] >= min_T]
+    if len(ex) < 3 or len(np.unique(rec.T[ex, 0])) < 2:
+        return float("nan"), len(ex)
+    rates = []
+    for v in oriented_set_values(rec, ex, list(neurons), sign):
+        t = np.arange(len(v)) - (len(v) - 1) / 2
+        rates.append((t * v).sum() / (t**2).sum())
+    rates, T = np.array(rates), rec.T[ex, 0].astype(float)
+    b = np.polyfit(T, rates, 1)[0]
+    return float(b / abs(rates.mean())) if rates.mean() != 0 else float("nan"), len(ex)
+
+
+def curves_by_T(rec, examples, neurons, rho, min_examples: int = 10) -> dict:
+    """Fig. 3 data: for each T with ≥ ``min_examples`` examples, the mean oriented set
+    value at t = 0..T−1 and its 95 % t-interval over examples."""
+    from scipy import stats
+
+    sign = np.sign(np.nanmean(rho, 0))
+    out = {}
+    for T in np.unique(rec.T[examples, 0]):
+        ex = examples[rec.T[examples, 0] == T]
+        if len(ex) < min_examples:
+            continue
+        V = np.array(oriented_set_values(rec, ex, list(neurons), sign))  # (m, T)
+        m, se = V.mean(0), V.std(0, ddof=1) / np.sqrt(len(ex))
+        q = stats.t.ppf(0.975, len(ex) - 1)
+        out[str(int(T))] = {"t": list(range(int(T))), "mean": m.tolist(), "low": (m - q * se).tolist(),
+                            "high": (m + q * se).tolist(), "n": int(len(ex))}
+    return out
+
+
 def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
     kw = ctx.combined_kw("counting")
     probe, probe_null, moved, per_seed = one_set_per_seed(ctx, counting(), ks)
-    mono, mono_null, drop, drop_null = [], [], [], []
+    mono, mono_null, drop, drop_null, rate, n_rate = [], [], [], [], [], []
     for s, (ns, idx) in enumerate(per_seed):
         signed = monotonicity(ctx.recs[s], idx)
         rho = np.abs(signed)
-        sets = random_neuron_sets(ctx.hidden, len(ns.neurons), ctx.cfg.n_sets, exclude=ns.neurons,
+        sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets,
                                   seed=ctx.cfg.seed + s)
         mono.append(rho[:, ns.neurons].mean(1))
         mono_null.append(np.array([rho[:, row].mean() for row in sets]))
         slopes = drop_slope(ctx.recs[s], idx, [ns.neurons] + list(sets), signed)
         drop.append(slopes[0])
         drop_null.append(slopes[1:])
+        r, n = rate_vs_T(ctx.recs[s], idx, ns.neurons, signed)
+        if np.isfinite(r):
+            rate.append(r)
+            n_rate.append(n)
+        if s == 0:
+            ctx.figure_data["counting_curves"] = curves_by_T(ctx.recs[0], idx, ns.neurons, signed)
     rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
                          notes="one counting set per seed over all tokens; ridge probe, CV grouped by example")]
+    rows += cell_state_probe_rows(ctx, counting(), kw, "probe: steps remaining T - t, h_t for 0<=t<=T-1",
+                                  "all tokens")
     for k in ks:
         rows.append(combined_row(**kw, test="value from t-k at T-1: w exactly k steps later", unit=f"k = {k}",
                                  statistic="share moved by k", per_seed_values=moved[k][0],
@@ -81,4 +133,14 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
                              statistic="mean |Spearman rho| (t, value)", per_seed_values=mono,
                              per_seed_null=mono_null, effect="pp",
                              notes="examples with T >= 3; null: random sets of the same size"))
+    if len(rate) >= 2:
+        t = tost(np.array(rate), low=-ctx.cfg.margin, high=ctx.cfg.margin)
+        ci = multi_bootstrap([[r] for r in rate], method=ctx.cfg.ci_method)
+        rows.append(stats_row(**ctx.row_kw("counting"), test="rate of change independent of T (TOST)",
+                              unit="all tokens", statistic="slope of per-example rate vs T / mean rate",
+                              estimate=t.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, p_value=t.p_value,
+                              n_seeds=len(rate), n_examples=int(sum(n_rate)),
+                              effect_size=100 * t.estimate, effect_size_kind="% change of rate per unit T",
+                              notes=f"t x T interaction; equivalence within +-{100 * ctx.cfg.margin:.0f} % of the "
+                                    f"mean rate per unit T (TOST over seeds); examples with T >= 3"))
     return rows

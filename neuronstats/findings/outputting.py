@@ -10,7 +10,7 @@ import numpy as np
 
 from neuronstats.findings.common import combined_row, units
 from neuronstats.stages.verify import verify
-from neuronstats.stats.controls import random_neuron_sets
+from neuronstats.stats.controls import control_sets
 
 
 def outputting_set(model, rec, token: int, fraction: float = 0.2) -> np.ndarray:
@@ -39,7 +39,7 @@ def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
             keep.append(k.tested.astype(float))
             keep_null.append(k.control.mean(0))
             absh = np.abs(rec.at(idx, rec.T[idx, 0]))
-            sets = random_neuron_sets(ctx.hidden, len(S), ctx.cfg.n_sets, exclude=S, seed=ctx.cfg.seed + s)
+            sets = control_sets(ctx.hidden, S, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
             mag.append(absh[:, S].mean(1))
             mag_null.append(np.array([absh[:, row].mean() for row in sets]))
         unit = f"token {tok}"

@@ -2,34 +2,114 @@
 h_{-1..T-1} beyond a permutation null; (a) zeroing the set at T−1 drops accuracy more
 than zeroing random sets of the same size; (b) replacing the set's values at T−1 by
 those of T−2 keeps accuracy (vs random sets, and TOST against them within a margin);
-(e) the set's size as a fraction of the state."""
+(c) the set's values are stable over −1 ≤ t ≤ T−1 (mean within-example SD, lower than
+random sets'); (d) the set does not depend on the position: sets selected separately on
+examples with T ≤ median and T > median overlap more than the hypergeometric chance
+overlap; (e) the set's size as a fraction of the state. For LSTMs the probe is repeated
+on the cell state c. Fig. 2 data: seed 0's storing-set states of every unit token,
+projected on their first two principal components."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import combined_row, units
+from neuronstats.findings.common import cell_state_probe_rows, combined_row, subset_recording, units
 from neuronstats.stages.hypothesis import storing
 from neuronstats.stages.neuronset import find
 from neuronstats.stages.verify import verify
+from neuronstats.stats.controls import control_sets
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
 
 PAPER = {"zero": {"lyrics": 0.107, "gutenberg": 0.200}, "previous": {"lyrics": 0.879, "gutenberg": 0.833}}
 
 
+def stability(rec, examples, sets) -> np.ndarray:
+    """(n_sets, m): per set and example with T ≥ 2, the mean over the set's neurons of the
+    SD over −1 ≤ t ≤ T−1 of h_t[j]."""
+    ex = examples[rec.T[examples, 0] >= 2]
+    out = np.empty((len(sets), len(ex)))
+    for i, e in enumerate(ex):
+        ts = np.arange(-1, rec.T[e, 0])
+        sd = rec.at(np.full(len(ts), e), ts).std(0)  # (H,)
+        out[:, i] = [sd[list(S)].mean() for S in sets]
+    return out
+
+
+def split_overlap(model, rec, token: int, n_perm: int, seed: int, n_null: int):
+    """Storing sets selected on the examples with T ≤ median(T) and on those with T >
+    median(T) (disjoint position strata): (shared fraction |S1∩S2|/|S2|, hypergeometric
+    null draws of the same fraction), or None when a stratum cannot support stage 1."""
+    T = rec.T[:, 0]
+    cut = np.median(T)
+    sets = []
+    for part in (np.flatnonzero(T <= cut), np.flatnonzero(T > cut)):
+        sub = subset_recording(rec, part)
+        if ((sub.w[:, 0] == token) & sub.correct).sum() < 5:
+            return None
+        sets.append(find(model, sub, storing(token), n_perm=min(n_perm, 19), seed=seed).neurons)
+    a, b = sets
+    if not len(a) or not len(b):
+        return None
+    H = rec.dec_h.shape[2]
+    shared = len(set(a) & set(b)) / len(b)
+    null = np.random.default_rng(seed).hypergeometric(len(a), H - len(a), len(b), size=n_null) / len(b)
+    return shared, null
+
+
+def pca_points(model_rec, tokens, sets, examples_per_token: int = 60, seed: int = 0) -> dict:
+    """Fig. 2 data: states h_t (−1 ≤ t ≤ T−1) of the union of the tokens' storing sets,
+    for correctly positioned examples of each token, on their first two principal
+    components (computed on these states)."""
+    rec = model_rec
+    union = sorted(set().union(*[set(S) for S in sets]))
+    rng = np.random.default_rng(seed)
+    X, tok, tt = [], [], []
+    for token in tokens:
+        ex = np.flatnonzero(rec.correct & (rec.w[:, 0] == token))
+        ex = np.sort(rng.choice(ex, min(len(ex), examples_per_token), replace=False))
+        for e in ex:
+            ts = np.arange(-1, rec.T[e, 0])
+            X.append(rec.at(np.full(len(ts), e), ts)[:, union])
+            tok += [int(token)] * len(ts)
+            tt += ts.tolist()
+    if not X or not union:
+        return {}
+    X = np.vstack(X).astype(float)
+    X -= X.mean(0)
+    _, sv, vt = np.linalg.svd(X, full_matrices=False)
+    pc = X @ vt[:2].T
+    var = (sv**2 / (sv**2).sum())[:2]
+    return {"pc1": pc[:, 0].round(4).tolist(), "pc2": pc[:, 1].round(4).tolist() if pc.shape[1] > 1 else [],
+            "token": tok, "t": tt, "explained": var.tolist(), "n_neurons": len(union)}
+
+
 def storing_rows(ctx, tokens=None) -> list[dict]:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
     tokens, note = units(ctx, tokens)
-    rows = []
+    rows, seed0_sets = [], []
     for tok in tokens:
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
+        stab, stab_null, shared, shared_null = [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             ns = find(model, rec, storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
             probe.append(ns.stage1["heldout_accuracy"])
             probe_null.append(ns.probe_null)
             size.append(len(ns.neurons) / ctx.hidden)
+            if s == 0:
+                seed0_sets.append(ns.neurons)
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
+            if len(ns.neurons):
+                sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets,
+                                          seed=ctx.cfg.seed + s)
+                sd = stability(rec, idx, [ns.neurons] + list(sets))
+                if sd.shape[1]:
+                    stab.append(sd[0])
+                    stab_null.append(sd[1:].mean(1))
+            split = split_overlap(model, rec, tok, ctx.cfg.n_perm, ctx.cfg.seed + s, ctx.cfg.n_sets)
+            if split is not None:
+                shared.append(split[0])
+                shared_null.append(split[1])
             sub = ctx.ex.subset(idx)
             res = {r.verification.name: r for r in verify(model, sub, ns.neurons, "storing", n_sets=ctx.cfg.n_sets,
                                                             seed=ctx.cfg.seed + s,
@@ -45,10 +125,11 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
         rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", unit=unit,
                                  statistic="held-out balanced accuracy", per_seed_values=probe,
                                  per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example"))
+        rows += cell_state_probe_rows(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1", unit)
         rows.append(combined_row(**kw, test="zero storing set at T-1", unit=unit, statistic="accuracy",
                                  per_seed_values=zero, per_seed_null=zero_null, alternative="less",
                                  paper_value=PAPER["zero"].get(ctx.dataset),
-                                 notes="null: zeroing random sets of the same size (excluding the set)"))
+                                 notes="null: zeroing random sets of the same size (drawn from all neurons)"))
         if len(prev) >= 2:
             rows.append(combined_row(**kw, test="previous value at T-1", unit=unit, statistic="accuracy",
                                      per_seed_values=prev, per_seed_null=prev_null, alternative="two-sided",
@@ -61,7 +142,20 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                                   p_value=t.p_value, n_seeds=len(diffs), effect_size=100 * t.estimate,
                                   effect_size_kind="pp vs random sets",
                                   notes=f"TOST over seeds, margin +-{100 * ctx.cfg.margin:.0f} pp"))
+        if len(stab) >= 2:
+            rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", unit=unit,
+                                     statistic="mean within-example SD of h_t", per_seed_values=stab,
+                                     per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
+                                     notes="examples with T >= 2; null: random sets of the same size"))
+        if len(shared) >= 2:
+            rows.append(combined_row(**kw, test="position-independent: sets from T<=median vs T>median overlap",
+                                     unit=unit, statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
+                                     per_seed_null=shared_null,
+                                     notes="stages 1-2 run separately on the two position strata; null: "
+                                           "hypergeometric chance overlap of sets of those sizes (treats neurons "
+                                           "as exchangeable; neurons selected for any token inflate overlap)"))
         rows.append(combined_row(**kw, test="storing set size", unit=unit, statistic="fraction of neurons",
                                  per_seed_values=size, paper_value=0.20,
                                  notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
+    ctx.figure_data["storing_pca"] = pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)
     return rows

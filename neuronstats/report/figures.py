@@ -45,14 +45,112 @@ def table1_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def table1_figure(summary: pd.DataFrame, stem) -> list:
-    """Verification accuracies with seed-level CIs, the null/control mean (grey) and the
-    paper's value (red x), one panel per dataset × cell. Writes stem.png and stem.pdf."""
+def _plt():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _save(fig, stem) -> list:
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    for p in paths:
+        fig.savefig(p, dpi=130)
+    _plt().close(fig)
+    return paths
+
+
+def storing_pca_figure(data: dict, stem, title: str = "", token_names=None) -> list:
+    """Fig. 2: storing-set states over −1 ≤ t ≤ T−1 on two principal components,
+    coloured by the positioned token (left) and by t (right)."""
+    if not data or not data.get("pc2"):
+        return []
+    plt = _plt()
+    pc1, pc2, tok, t = (np.asarray(data[k]) for k in ("pc1", "pc2", "token", "t"))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
+    cmap = plt.get_cmap("tab10")
+    for i, w in enumerate(dict.fromkeys(tok.tolist())):
+        m = tok == w
+        name = token_names.get(w, w) if token_names else w
+        axes[0].scatter(pc1[m], pc2[m], s=5, alpha=0.5, color=cmap(i % 10), label=str(name))
+    axes[0].legend(fontsize=7, markerscale=3, title="token w", title_fontsize=7)
+    sc = axes[1].scatter(pc1, pc2, c=t, s=5, alpha=0.5, cmap="viridis")
+    fig.colorbar(sc, ax=axes[1], label="t")
+    ev = data.get("explained", [np.nan, np.nan])
+    for ax in axes:
+        ax.set(xlabel=f"PC1 ({100 * ev[0]:.0f} %)", ylabel=f"PC2 ({100 * ev[1]:.0f} %)")
+    fig.suptitle(f"{title}: storing neurons ({data.get('n_neurons')} in the union of the tokens' sets), "
+                 f"h_t for -1 <= t <= T-1", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def counting_curves_figure(data: dict, stem, title: str = "", max_curves: int = 10) -> list:
+    """Fig. 3: the counting set's mean oriented value against t for each T, with 95 %
+    t-interval bands over examples."""
+    if not data:
+        return []
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    Ts = sorted(data, key=int)[:max_curves]
+    cmap = plt.get_cmap("viridis")
+    for i, T in enumerate(Ts):
+        d = data[T]
+        c = cmap(i / max(1, len(Ts) - 1))
+        ax.plot(d["t"], d["mean"], "-o", ms=3, color=c, label=f"T = {T} (n = {d['n']})")
+        ax.fill_between(d["t"], d["low"], d["high"], color=c, alpha=0.2)
+    ax.set(xlabel="t", ylabel="mean oriented value of the counting set",
+           title=f"{title}: counting set, 95 % CI")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def gates_figure(gates: pd.DataFrame, stem, title: str = "", token_names=None) -> list:
+    """Fig. 5: per token, z on outputting neurons and r on storing neurons with all neurons
+    kept in h_(T−1), with only the triggering set kept (seed CI) and with only random sets
+    of the same size kept (control mean), beside the paper's values for its token "i"."""
+    rows = []
+    for gate in ("z", "r"):
+        sub = gates[gates.test.str.endswith(f": {gate} on {'outputting' if gate == 'z' else 'storing'} neurons")]
+        for unit, g in sub.groupby("unit", sort=False):
+            trig = g[g.test.str.startswith("keep only triggering")]
+            allk = g[g.test.str.startswith("all neurons kept")]
+            if len(trig) and len(allk):
+                t, a = trig.iloc[0], allk.iloc[0]
+                rows.append((gate, unit, a.estimate, t.estimate, t.ci_low, t.ci_high, t.null_mean, t.paper_value))
+    if not rows:
+        return []
+    plt = _plt()
+    df = pd.DataFrame(rows, columns=["gate", "unit", "all", "trig", "lo", "hi", "random", "paper"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, gate in zip(axes, ("z", "r")):
+        g = df[df.gate == gate]
+        x = np.arange(len(g))
+        ax.bar(x - 0.27, g["all"], 0.27, color="C7", label="all neurons kept")
+        ax.bar(x, g.trig, 0.27, yerr=np.vstack([g.trig - g.lo, g.hi - g.trig]), color="C0",
+               label="only triggering kept (seed CI)")
+        ax.bar(x + 0.27, g.random, 0.27, color="C1", label="only random sets kept (control mean)")
+        ax.axhline(g.paper.iloc[0], color="C3", ls="--", lw=1, label="paper, triggering kept (token 'i')")
+        labels = [str(token_names.get(int(u.split()[-1]), u)) if token_names and u.startswith("token ") else u
+                  for u in g.unit]
+        ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
+        ax.set(title=f"{gate} on {'outputting' if gate == 'z' else 'storing'} neurons", ylim=(0, 1))
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def table1_figure(summary: pd.DataFrame, stem) -> list:
+    """Verification accuracies with seed-level CIs, the null/control mean (grey) and the
+    paper's value (red x), one panel per dataset × cell. Writes stem.png and stem.pdf."""
+    plt = _plt()
     df = table1_frame(summary)
     if df.empty:
         return []
@@ -72,10 +170,4 @@ def table1_figure(summary: pd.DataFrame, stem) -> list:
         ax.grid(axis="x", alpha=0.3)
     axes[0][0].legend(fontsize=7, loc="lower left")
     fig.tight_layout()
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    for p in paths:
-        fig.savefig(p, dpi=130)
-    plt.close(fig)
-    return paths
+    return _save(fig, stem)

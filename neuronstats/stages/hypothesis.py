@@ -24,11 +24,12 @@ class Hypothesis:
     params: dict = field(default_factory=dict, compare=False)
     only_correct: bool = True  # condition on examples the model positions correctly (as the paper)
 
-    def data(self, rec):
-        """(X, y, groups, t, types): the states, their labels, the example of each state
-        (for grouped CV), its time, and its type (the positioned token; control task)."""
+    def data(self, rec, which: str = "h"):
+        """(X, y, groups, t, types): the states ``which`` ("h", or LSTM "c"), their labels,
+        the example of each state (for grouped CV), its time, and its type (the positioned
+        token; control task)."""
         keep = rec.correct if self.only_correct else np.ones(rec.n, dtype=bool)
-        X, ex, t = rec.select(self.lo, self.hi)
+        X, ex, t = rec.select(self.lo, self.hi, which=which)
         m = keep[ex]
         X, ex, t = X[m], ex[m], t[m]
         w, T = rec.w[ex, 0], rec.T[ex, 0]

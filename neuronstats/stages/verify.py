@@ -1,5 +1,5 @@
 """Stage 3 — verify: the hypothesis' interventions on the found set S, and the same
-interventions on random sets of |S| neurons (excluding S) as the control.
+interventions on random sets of |S| neurons (drawn from all neurons) as the control.
 
 Each verification names the intervention, the outcome that confirms the function, and
 the claim's kind: ``effect`` (S should do it more often than random sets: one-sided
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neuronstats.intervene import Intervention, run, sweep
-from neuronstats.stats.controls import ControlTest, random_control_test, random_neuron_sets
+from neuronstats.stats.controls import ControlTest, control_sets, random_control_test
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def verify(model, ex, neurons, hypothesis: str, n_sets: int = 200, seed: int = 0
     """Run every verification of ``hypothesis`` on set ``neurons`` and ``n_sets`` random
     sets; examples are restricted to those positioned correctly without intervention."""
     neurons = tuple(int(i) for i in neurons)
-    sets = random_neuron_sets(model.hidden, len(neurons), n_sets, exclude=neurons, seed=seed)
+    sets = control_sets(model.hidden, neurons, n_sets, seed=seed)
     if clean_correct is None:
         clean_correct = run(model, ex, [()], extra_steps=1).at_T[:, 0]
     results = []

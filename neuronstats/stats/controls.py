@@ -24,6 +24,18 @@ def random_neuron_sets(n_neurons: int, size: int, n_sets: int = 200, exclude=Non
     return np.sort(pool[np.argsort(keys, axis=1)[:, :size]], axis=1)
 
 
+def control_sets(n_neurons: int, tested, n_sets: int = 200, seed: int = 0) -> np.ndarray:
+    """The random-neuron control sets for a tested set: ``n_sets`` sets of ``len(tested)``
+    neurons drawn uniformly from *all* neurons (the tested ones included).
+
+    Not excluding the tested set is deliberate: then a set chosen at random is exchangeable
+    with its controls and the control p-value is exact. Excluding it is not: on an untrained
+    GRU's states (h = 48, sets of 8), random sets tested against controls drawn from the
+    other neurons were rejected at α = 0.05 in 9 % of 400 draws (monotonicity) instead of
+    5 % (``tests/findings/test_untrained.py`` checks the rate with this function)."""
+    return random_neuron_sets(n_neurons, len(tested), n_sets, exclude=None, seed=seed)
+
+
 @dataclass
 class ControlTest:
     """Observed effect of S against the effects of random sets of |S| neurons."""
@@ -55,7 +67,7 @@ class ControlTest:
 
 
 def random_control_test(observed: float, control_effects, alternative: str = "greater",
-                        excluded_tested_set: bool = True) -> ControlTest:
+                        excluded_tested_set: bool = False) -> ControlTest:
     """p = (1 + #{control ≥ observed}) / (1 + n) (``alternative='greater'``: S's effect is
     larger than random sets'); ``less`` and ``two-sided`` as in :func:`null_pvalue`."""
     control = np.asarray(control_effects, dtype=float)
