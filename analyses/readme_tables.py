@@ -1,13 +1,19 @@
 """Print the README's measured tables (markdown) from the committed result files.
 
-python analyses/readme_tables.py   (after tox -e bench / the bench-* commands)
+python analyses/readme_tables.py [bench|replication|smoke]
+  bench        results/bench/*      (after tox -e bench)
+  replication  results/summary.csv  (after tox -e analyses)
+  smoke        results/smoke/summary.csv
 """
 
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-BENCH = Path(__file__).resolve().parents[1] / "results" / "bench"
+ROOT = Path(__file__).resolve().parents[1] / "results"
+BENCH = ROOT / "bench"
 
 
 def md(df: pd.DataFrame) -> str:
@@ -18,13 +24,70 @@ def md(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-if (BENCH / "runs.csv").exists():
-    runs = pd.read_csv(BENCH / "runs.csv")
-    runs["best val acc %"] = 100 * runs.best_val_accuracy
-    runs["test acc %"] = 100 * runs.test_accuracy
-    print(md(runs[["config", "cell", "hidden", "vocab_size", "epochs", "minutes", "stopped", "best val acc %",
-                   "test acc %", "tokens_per_s", "throughput_vs_ceiling"]]))
-for name in ("stats_speed.csv", "microscope_speed.csv", "stages_speed.csv"):
-    if (BENCH / name).exists():
-        print(f"\n{name}:\n")
-        print(md(pd.read_csv(BENCH / name)))
+def pct(v) -> str:
+    return "–" if pd.isna(v) else f"{100 * v:.1f}"
+
+
+def bench() -> None:
+    if (BENCH / "runs.csv").exists():
+        runs = pd.read_csv(BENCH / "runs.csv")
+        runs["best val acc %"] = 100 * runs.best_val_accuracy
+        runs["test acc %"] = 100 * runs.test_accuracy
+        print(md(runs[["config", "cell", "hidden", "vocab_size", "epochs", "minutes", "stopped", "best val acc %",
+                       "test acc %", "tokens_per_s", "throughput_vs_ceiling"]]))
+    for name in ("stats_speed.csv", "microscope_speed.csv", "stages_speed.csv"):
+        if (BENCH / name).exists():
+            print(f"\n{name}:\n")
+            print(md(pd.read_csv(BENCH / name)))
+
+
+def table1(summary: pd.DataFrame) -> pd.DataFrame:
+    """Paper vs ours for every Table-1 line: seed-mean estimate with its CI, the null or
+    random-set control mean, and how many units reject after Holm."""
+    from neuronstats.report.figures import TABLE1
+
+    out = []
+    for finding, test, label in TABLE1:
+        sub = summary[(summary.finding == finding) & (summary.test == test)]
+        for (ds, cell), g in sub.groupby(["dataset", "cell"], sort=False):
+            for unit_label, gg in (g.groupby("unit", sort=False) if g.unit.str.startswith("k = ").all()
+                                   else [("", g)]):
+                r = gg.iloc[0]
+                ours = (f"{pct(r.estimate)} [{pct(r.ci_low)}, {pct(r.ci_high)}]" if len(gg) == 1
+                        else f"{pct(gg.estimate.mean())} (mean of {len(gg)} tokens)")
+                out.append({"dataset": ds, "cell": cell, "test": f"{label} {unit_label}".strip(),
+                            "paper %": pct(r.paper_value), "ours % [95 % CI]": ours,
+                            "null/control %": pct(gg.null_mean.mean()),
+                            "reject (Holm)": f"{int(gg.reject.sum())}/{len(gg)}"})
+    return pd.DataFrame(out)
+
+
+def by_finding(summary: pd.DataFrame) -> pd.DataFrame:
+    """Every test: units, how many reject after correction, mean estimate and null."""
+    g = summary[summary.test != "(not run)"].groupby(["dataset", "cell", "finding", "test"], sort=False)
+    df = g.agg(units=("estimate", "size"), reject=("reject", "sum"), estimate=("estimate", "mean"),
+               null=("null_mean", "mean")).reset_index()
+    df["reject"] = df.reject.astype(int).astype(str) + "/" + df.units.astype(str)
+    return df.drop(columns="units")
+
+
+def study(path: Path) -> None:
+    summary = pd.read_csv(path / "summary.csv")
+    summary["reject"] = summary.reject.astype(str).str.lower() == "true"
+    print(md(table1(summary)))
+    print()
+    print(md(by_finding(summary)))
+    cmp = sorted(path.glob("*/gru_vs_lstm.csv"))
+    if cmp:
+        c = pd.concat([pd.read_csv(f) for f in cmp])
+        c["reject"] = c.reject.astype(str).str.lower() == "true"
+        print(f"\nGRU vs LSTM: {int(c.reject.sum())} of {len(c)} rows differ after Holm "
+              f"(median |Hedges' g| {np.nanmedian(np.abs(c.effect_size)):.2f})")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "bench"
+    if what == "bench":
+        bench()
+    else:
+        study(ROOT if what == "replication" else ROOT / what)

@@ -132,6 +132,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     from neuronstats.stats.multitest import correct
     from neuronstats.stats.row import rows_to_frame
 
+    t_start = time.perf_counter()
     out_dir = Path(out_dir)
     timings, models, all_rows = {}, {}, []
     prepared = {}
@@ -212,6 +213,9 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
                 "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
                 "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
-                "versions": _versions(), "models": timings}
+                "versions": _versions(), "models": timings,
+                "findings_seconds": {f.stem: json.loads(f.read_text()).get("seconds")
+                                     for f in sorted(partial.glob("*.json"))},
+                "seconds_this_run": time.perf_counter() - t_start}
     io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
     return summary

@@ -83,3 +83,15 @@ def test_bad_study_files(tmp_path, text, match):
     (tmp_path / "bad.toml").write_text(text)
     with pytest.raises(InputError, match=match):
         load_study(tmp_path / "bad.toml")
+
+
+def test_analyze_cli_writes_tables_and_manifest(tmp_path, capsys):
+    from neuronstats.cli import main
+
+    (tmp_path / "s.toml").write_text(STUDY)
+    rc = main(["analyze", "--study", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), "--cache-dir",
+               str(tmp_path / "cache"), "--quiet"])
+    assert rc == 0 and "tables, summary and manifest" in capsys.readouterr().out
+    assert (tmp_path / "out" / "synthetic" / "counting.tex").is_file()
+    manifest = __import__("json").loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["findings_seconds"] and all(v >= 0 for v in manifest["findings_seconds"].values())
