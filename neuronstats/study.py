@@ -173,7 +173,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                     figs = saved.get("figure_data", {})
                 else:
                     if ctx is None:
-                        ctx = Context(ds, cell, models[(ds, cell)], ex, fcfg)
+                        ctx = Context(ds, cell, models[(ds, cell)], ex, fcfg, vocab=prepared[ds].vocab.itos)
                     t = time.perf_counter()
                     before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
                     rows = run_finding(name, ctx)
@@ -193,8 +193,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
             all_rows.append(table)
             if name == "gates":
                 for cell, g in table.groupby("cell"):
-                    gates_figure(g, out_dir / ds / "figures" / f"fig5_gates_{cell}", f"{ds}, {cell.upper()}, seed mean",
-                                 names)
+                    gates_figure(g, out_dir / ds / "figures" / f"fig5_gates_{cell}", f"{ds}, {cell.upper()}, seed mean")
         for cell, figs in figure_data.items():
             title = f"{ds}, {cell.upper()}, seed 0"
             storing_pca_figure(figs.get("storing_pca"), out_dir / ds / "figures" / f"fig2_storing_pca_{cell}", title,

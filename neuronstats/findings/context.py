@@ -34,6 +34,7 @@ class Context:
     recs: list = None
     seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means
     figure_data: dict = field(default_factory=dict)  # figure name -> JSON-ready data (seed 0)
+    vocab: list | None = None  # token id -> word, for unit names
 
     def __post_init__(self):
         if self.recs is None:
@@ -42,6 +43,11 @@ class Context:
     @property
     def hidden(self) -> int:
         return self.models[0].hidden
+
+    def unit_name(self, token: int) -> str:
+        """``token 24 'you'`` (the word when the vocabulary is known)."""
+        word = self.vocab[token] if self.vocab is not None and 0 <= token < len(self.vocab) else None
+        return f"token {token}" + (f" {word!r}" if word is not None else "")
 
     def row_kw(self, finding: str) -> dict:
         return {"dataset": self.dataset, "cell": self.cell, "finding": finding, "alpha": self.cfg.alpha}

@@ -65,7 +65,7 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
             r_all.append(ro[1])
             z_null.append(zo[2:].mean(1))
             r_null.append(ro[2:].mean(1))
-        unit = f"token {tok}"
+        unit = ctx.unit_name(tok)
         rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): z on outputting neurons", unit=unit,
                                  statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null,
                                  alternative="less", paper_value=0.067,

@@ -42,7 +42,7 @@ def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
             sets = control_sets(ctx.hidden, S, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
             mag.append(absh[:, S].mean(1))
             mag_null.append(np.array([absh[:, row].mean() for row in sets]))
-        unit = f"token {tok}"
+        unit = ctx.unit_name(tok)
         rows += [
             combined_row(**kw, test="zero outputting set at T", unit=unit, statistic="accuracy",
                          per_seed_values=zero, per_seed_null=zero_null, alternative="less", paper_value=0.0,

@@ -121,7 +121,7 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                 prev.append(p.tested.astype(float))
                 prev_null.append(p.control.mean(0))
                 diffs.append(p.tested.mean() - p.control.mean())
-        unit = f"token {tok}"
+        unit = ctx.unit_name(tok)
         rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", unit=unit,
                                  statistic="held-out balanced accuracy", per_seed_values=probe,
                                  per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example"))

@@ -111,7 +111,7 @@ def counting_curves_figure(data: dict, stem, title: str = "", max_curves: int = 
     return _save(fig, stem)
 
 
-def gates_figure(gates: pd.DataFrame, stem, title: str = "", token_names=None) -> list:
+def gates_figure(gates: pd.DataFrame, stem, title: str = "") -> list:
     """Fig. 5: per token, z on outputting neurons and r on storing neurons with all neurons
     kept in h_(T−1), with only the triggering set kept (seed CI) and with only random sets
     of the same size kept (control mean), beside the paper's values for its token "i"."""
@@ -137,9 +137,7 @@ def gates_figure(gates: pd.DataFrame, stem, title: str = "", token_names=None) -
                label="only triggering kept (seed CI)")
         ax.bar(x + 0.27, g.random, 0.27, color="C1", label="only random sets kept (control mean)")
         ax.axhline(g.paper.iloc[0], color="C3", ls="--", lw=1, label="paper, triggering kept (token 'i')")
-        labels = [str(token_names.get(int(u.split()[-1]), u)) if token_names and u.startswith("token ") else u
-                  for u in g.unit]
-        ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
+        ax.set_xticks(x, g.unit, rotation=45, ha="right", fontsize=7)
         ax.set(title=f"{gate} on {'outputting' if gate == 'z' else 'storing'} neurons", ylim=(0, 1))
     axes[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=9)

@@ -29,11 +29,13 @@ def _p(x) -> str:
     return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+        "}": r"\}", "<": r"$<$", ">": r"$>$", "~": r"\~{}", "^": r"\^{}"}
+
+
 def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("<", r"$<$"), (">", r"$>$"), ("~", r"\~{}")):
-        s = s.replace(a, b)
-    return s
+    """Escape LaTeX's special characters in one pass (so no escape is escaped again)."""
+    return "".join(_TEX.get(c, c) for c in str(s))
 
 
 def as_frame(rows_or_frame) -> pd.DataFrame:

@@ -29,5 +29,5 @@ def test_fig5_needs_all_three_bars(tmp_path):
             rows.append({"test": f"all neurons kept in h_(T-1): {gate} on {target} neurons", "unit": f"token {tok}",
                          "estimate": 0.6, "ci_low": 0.5, "ci_high": 0.7, "null_mean": np.nan, "paper_value": np.nan})
     df = pd.DataFrame(rows)
-    assert _written(gates_figure(df, tmp_path / "f5", "planted", {5: "a"}))
+    assert _written(gates_figure(df, tmp_path / "f5", "planted"))
     assert gates_figure(df[df.test.str.startswith("keep")], tmp_path / "none") == []

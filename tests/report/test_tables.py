@@ -22,3 +22,9 @@ def test_csv_keeps_full_precision_and_latex_is_booktabs(tmp_path):
     assert "0.123 [0.1, 0.15]" in text and "$<$0.001" in text and "0.107" in text
     assert r"50\% \& more" in text and r"prev\_value" in text
     assert to_latex(_rows()).count(r"\\") == 3  # header + 2 rows
+
+
+def test_latex_escaping_is_single_pass():
+    from neuronstats.report.tables import _tex
+
+    assert _tex("a\\b {x}_1 & 5% ^") == r"a\textbackslash{}b \{x\}\_1 \& 5\% \^{}"
