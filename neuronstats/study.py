@@ -104,8 +104,12 @@ def load_study(path) -> Study:
 
 
 def _git_commit() -> str:
+    """HEAD, with ``+dirty`` when the package or the analyses differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "neuronstats", "analyses"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
     except Exception:
         return "unknown"
 
@@ -203,7 +207,11 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
         if {"gru", "lstm"} <= set(study.cells):
             cmp = rows_to_frame(compare_rows(ds, seed_values.get("gru", {}), seed_values.get("lstm", {})))
             if len(cmp):
-                write_tables(correct(cmp, a.correction), out_dir / ds / "gru_vs_lstm", caption=f"GRU vs LSTM, {ds}")
+                cmp = correct(cmp, a.correction)
+                write_tables(cmp, out_dir / ds / "gru_vs_lstm", caption=f"GRU vs LSTM, {ds}")
+                for finding, g in cmp.groupby("finding", sort=False):  # and one table per finding
+                    write_tables(g, out_dir / ds / "gru_vs_lstm" / finding.replace(" ", "_"),
+                                 caption=f"GRU vs LSTM, {finding}, {ds}")
     summary = pd.concat(all_rows, ignore_index=True)
     write_tables(summary, out_dir / "summary", caption=f"{study.name}: summary")
     from neuronstats.report.figures import table1_figure

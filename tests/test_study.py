@@ -43,6 +43,7 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     for f in ("synthetic/positioning.csv", "synthetic/positioning.tex", "summary.csv", "manifest.json",
               "synthetic/storing.csv", "synthetic/counting.tex", "synthetic/triggering.csv",
               "synthetic/outputting.csv", "synthetic/x_t_negligible.csv", "synthetic/gru_vs_lstm.csv",
+              "synthetic/gru_vs_lstm/outputting.csv", "synthetic/gru_vs_lstm/outputting.tex",
               "figures/table1.png", "figures/table1.pdf"):
         assert (tmp_path / "out" / f).is_file(), f
     assert set(first.cell) == {"gru", "lstm"}
