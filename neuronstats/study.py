@@ -165,7 +165,8 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
         seed_values, figure_data = {}, {}
         for cell in study.cells:
             tables["positioning"] += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=a.n_null,
-                                                      alpha=a.alpha, ci_method=a.ci_method)
+                                                      alpha=a.alpha, ci_method=a.ci_method,
+                                                      store=seed_values.setdefault(cell, {}))
             ctx = None
             for name in study.dataset_findings.get(ds, a.findings):
                 if name not in FINDINGS:

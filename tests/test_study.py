@@ -49,6 +49,8 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     assert set(first.cell) == {"gru", "lstm"}
     assert first[first.finding == "positioning"].p_adjusted.notna().all()
     assert set(first.finding) >= {"positioning", "counting", "triggering", "x_t negligible"}
+    cmp = pd.read_csv(tmp_path / "out" / "synthetic" / "gru_vs_lstm.csv")
+    assert "positioning" in set(cmp.finding)
     again = run_study(study, None, tmp_path / "out2", cache_dir=tmp_path / "cache")  # models cached
     pd.testing.assert_frame_equal(first, again)  # same seeds -> same numbers
 

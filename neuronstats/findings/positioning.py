@@ -44,15 +44,19 @@ def shuffled_null(outs, ex, n_null: int, seed: int = 0) -> np.ndarray:
 
 
 def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, alpha: float = 0.05,
-                     ci_method: str = "seed_t", seed: int = 0, device="cpu") -> list[dict]:
+                     ci_method: str = "seed_t", seed: int = 0, device="cpu", store=None) -> list[dict]:
+    """One row; ``store`` (a dict) receives the per-seed accuracies for GRU-vs-LSTM tests."""
     hits, outs = hits_per_seed(models, ex, device)
     ci = multi_bootstrap(hits, method=ci_method, shared_examples=True, seed=seed)
     null = shuffled_null(outs, ex, n_null, seed)
     p = float(null_pvalue(ci.estimate, null, "greater"))
     k = ex.w.shape[1]
+    unit = "all examples" if k == 1 else f"{k} tokens"
+    if store is not None:
+        store[("positioning", "w at T vs shuffled (w, T)", unit)] = [float(h.mean()) for h in hits]
     return [stats_row(
         dataset=dataset, cell=cell, finding="positioning", test="w at T vs shuffled (w, T)",
-        unit="all examples" if k == 1 else f"{k} tokens", statistic="accuracy",
+        unit=unit, statistic="accuracy",
         estimate=ci.estimate, ci_low=max(0.0, ci.ci_low), ci_high=min(1.0, ci.ci_high), null_mean=float(null.mean()),
         null_ci_high=float(np.quantile(null, 0.95)), effect_size=pp_difference(ci.estimate, null.mean()),
         effect_size_kind="pp vs shuffled", p_value=p, alpha=alpha, n_seeds=len(models), n_examples=len(ex),

@@ -39,7 +39,7 @@ def table1_frame(summary: pd.DataFrame) -> pd.DataFrame:
                             "ci_low": r.ci_low, "ci_high": r.ci_high, "null_mean": r.null_mean,
                             "null_ci_high": r.null_ci_high, "paper": r.paper_value})
             else:
-                out.append({"dataset": ds, "cell": cell, "label": f"{label} (mean of {len(g)} tokens)",
+                out.append({"dataset": ds, "cell": cell, "label": f"{label} (mean over tokens)",
                             "estimate": g.estimate.mean(), "ci_low": np.nan, "ci_high": np.nan,
                             "null_mean": g.null_mean.mean(), "null_ci_high": np.nan, "paper": g.paper_value.iloc[0]})
     return pd.DataFrame(out)
