@@ -58,8 +58,8 @@ def _save(fig, stem) -> list:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    for p in paths:
-        fig.savefig(p, dpi=130)
+    for p in paths:  # no creation date in the PDF: the same data give the same bytes
+        fig.savefig(p, dpi=130, metadata={"CreationDate": None} if p.suffix == ".pdf" else None)
     _plt().close(fig)
     return paths
 
