@@ -1,7 +1,7 @@
 """Type I error of random-neuron control tests when the controls exclude the tested set
 vs when they are drawn from all neurons (the package's policy, ``control_sets``).
 
-python analyses/control_exclusion.py      (about 3 minutes on 2 CPU cores)
+python analyses/control_exclusion.py      (about 6 minutes on 2 CPU cores)
 
 Untrained GRU (the synthetic test config, h = 48, two seeds); a "tested" set drawn at
 random (so H0 holds); monotonicity and stability statistics of that set against 99
