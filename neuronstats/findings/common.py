@@ -73,8 +73,8 @@ def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], s
     n_min = len(recs) * min_examples
     note = (f"units: the {len(keep)} most frequent positioned tokens with >= {min_examples} correctly "
             f"positioned test examples in every seed (paper: 50 tokens; {dropped} of the {dropped + len(keep)} "
-            f"tokens examined in frequency order had fewer); power: with >= {n_min} examples a one-sided 5 % test detects a drop from 50 % of "
-            f">= {100 * min_detectable_difference(n_min):.0f} pp with 80 % power")
+            f"tokens examined in frequency order had fewer); power: with >= {n_min} examples a one-sided 5 % "
+            f"test detects a drop from 50 % of >= {100 * min_detectable_difference(n_min):.0f} pp with 80 % power")
     return keep, note
 
 
