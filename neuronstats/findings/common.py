@@ -14,6 +14,7 @@ import numpy as np
 
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.effects import hedges_g, pp_difference
+from neuronstats.stats.power import min_detectable_difference
 from neuronstats.stats.pvalues import null_pvalue
 from neuronstats.stats.row import stats_row
 
@@ -60,8 +61,6 @@ def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], s
     w = recs[0].w[:, 0]
     tokens, counts = np.unique(w, return_counts=True)
     order = tokens[np.argsort(-counts, kind="stable")]
-    from neuronstats.stats.power import min_detectable_difference
-
     keep, dropped = [], 0
     for tok in order:
         if all(((r.w[:, 0] == tok) & r.correct).sum() >= min_examples for r in recs):

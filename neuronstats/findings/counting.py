@@ -101,8 +101,7 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
     for s, (ns, idx) in enumerate(per_seed):
         signed = monotonicity(ctx.recs[s], idx)
         rho = np.abs(signed)
-        sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets,
-                                  seed=ctx.cfg.seed + s)
+        sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
         mono.append(rho[:, ns.neurons].mean(1))
         mono_null.append(np.array([rho[:, row].mean() for row in sets]))
         slopes = drop_slope(ctx.recs[s], idx, [ns.neurons] + list(sets), signed)

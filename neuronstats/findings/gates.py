@@ -55,8 +55,7 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
             T = rec.T[idx, 0]
             h_prev = rec.at(idx, T - 1)
             tok_in = np.where(T == 1, 2, rec.outputs[idx, np.maximum(T - 2, 0)])  # input of step T
-            sets = control_sets(ctx.hidden, trig[s], ctx.cfg.n_sets,
-                                      seed=ctx.cfg.seed + s)
+            sets = control_sets(ctx.hidden, trig[s], ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
             z, r = gru_gates(model, h_prev, tok_in, [trig[s], range(ctx.hidden)] + list(sets))
             zo, ro = z[:, :, out_set].mean(2), r[:, :, store_set].mean(2)  # (n_sets + 2, n)
             z_obs.append(zo[0])

@@ -57,11 +57,10 @@ def split_overlap(model, rec, token: int, n_perm: int, seed: int, n_null: int):
     return shared, null
 
 
-def pca_points(model_rec, tokens, sets, examples_per_token: int = 60, seed: int = 0) -> dict:
+def pca_points(rec, tokens, sets, examples_per_token: int = 60, seed: int = 0) -> dict:
     """Fig. 2 data: states h_t (−1 ≤ t ≤ T−1) of the union of the tokens' storing sets,
     for correctly positioned examples of each token, on their first two principal
     components (computed on these states)."""
-    rec = model_rec
     union = sorted(set().union(*[set(S) for S in sets]))
     rng = np.random.default_rng(seed)
     X, tok, tt = [], [], []
@@ -100,8 +99,7 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                 seed0_sets.append(ns.neurons)
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
             if len(ns.neurons):
-                sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets,
-                                          seed=ctx.cfg.seed + s)
+                sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
                 sd = stability(rec, idx, [ns.neurons] + list(sets))
                 if sd.shape[1]:
                     stab.append(sd[0])
@@ -146,7 +144,9 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
             rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", unit=unit,
                                      statistic="mean within-example SD of h_t", per_seed_values=stab,
                                      per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
-                                     notes="examples with T >= 2; null: random sets of the same size"))
+                                     notes="examples with T >= 2; null: random sets of the same size; caveat: "
+                                           "stage 1 selected the set on these states for a label constant over "
+                                           "t, which favours stable neurons"))
         if len(shared) >= 2:
             rows.append(combined_row(**kw, test="position-independent: sets from T<=median vs T>median overlap",
                                      unit=unit, statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
