@@ -84,8 +84,17 @@ def cmd_replicate(a) -> int:
     study = load_study(a.study)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = run_study(study, a.data_dir, out, cache_dir=a.cache_dir, log=_log_to(out / "replicate.log"),
-                        progress=not a.quiet)
+    log = _log_to(out / "replicate.log")
+    if a.train_only:
+        from neuronstats.study import train_study
+
+        timings, _, _ = train_study(study, a.data_dir, a.cache_dir, log=log, scheduler=a.scheduler,
+                                    workers=a.workers)
+        for name, t in timings.items():
+            print(f"{name}: {100 * t['test_accuracy']:.1f} % ({t['epochs']} epochs, {t['stopped']})")
+        return 0
+    summary = run_study(study, a.data_dir, out, cache_dir=a.cache_dir, log=log, progress=not a.quiet,
+                        scheduler=a.scheduler, workers=a.workers)
     cols = ["dataset", "cell", "finding", "estimate", "ci_low", "ci_high", "null_mean", "p_adjusted", "paper_value"]
     print(summary[cols].to_string(index=False))
     print(f"tables, summary and manifest in {out}/")
@@ -272,6 +281,10 @@ def main(argv=None) -> int:
         r.add_argument("--out", default="results")
         r.add_argument("--cache-dir", default=None)
         r.add_argument("--quiet", action="store_true")
+        r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
+        r.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
+                                                         "cluster of single-thread workers, one per core)")
+        r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
         r.set_defaults(func=cmd_replicate)
 
     for name, helptext in (("record", "record states and gates of a trained model (.npz)"),

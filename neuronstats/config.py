@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ class DataConfig:
     min_len: int = 3  # tokens per line (inclusive)
     max_len: int = 20
     vocab_size: int = 5000  # top-K training words (specials and position tokens come on top)
-    chunk_lines: int = 0  # >0: cut each book into documents of this many lines (split unit)
+    chunk_lines: int = 0  # >0: cut each book (or text file) into documents of this many lines (split unit)
+    drop_lines: str = ""  # regex: matching lines are dropped (they break pairs), e.g. "^--" for attributions
     val_frac: float = 0.1
     test_frac: float = 0.1
     split_seed: int = 0
@@ -72,24 +74,99 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    # fine-tuning: the model starts from the trained weights (and vocabulary) of this run
+    init: "RunConfig | None" = None
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        inner = d
+        while inner.get("init", 0) is None or isinstance(inner.get("init"), dict):
+            if inner["init"] is None:
+                inner.pop("init")
+                break
+            inner = inner["init"]
+        return d
 
     def hash(self) -> str:
-        """Stable 16-hex-digit hash of everything that determines the trained weights."""
+        """Stable 16-hex-digit hash of the config fields that determine the trained
+        weights (the cache key adds the data's content: see model.train.model_key)."""
         d = self.to_dict()
-        d.pop("name")
-        d["train"].pop("threads")
-        for (section, key), default in _ADDED_LATER.items():  # keeps older cache keys valid
-            if d[section].get(key) == default:
-                d[section].pop(key)
+        _drop_unkeyed(d)
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def check(self, path=None) -> "RunConfig":
+        """Range-check every value; raise one :class:`InputError` naming the key."""
+        for (section, key), (ok, expected) in _RANGES.items():
+            value = getattr(getattr(self, section), key)
+            if not ok(value):
+                raise InputError(f"{section}.{key} = {value!r}", path=path, expected=expected)
+        d = self.data
+        if d.min_len > d.max_len:
+            raise InputError(f"data.min_len = {d.min_len} > data.max_len = {d.max_len}", path=path,
+                             expected="min_len ≤ max_len")
+        if d.n_tokens > d.min_len:
+            raise InputError(f"data.n_tokens = {d.n_tokens} > data.min_len = {d.min_len}", path=path,
+                             expected="every target line to have n_tokens distinct positions")
+        if d.val_frac + d.test_frac >= 1:
+            raise InputError(f"data.val_frac + data.test_frac = {d.val_frac + d.test_frac}", path=path,
+                             expected="< 1, leaving training documents")
+        if d.drop_lines:
+            try:
+                re.compile(d.drop_lines)
+            except re.error as exc:
+                raise InputError(f"data.drop_lines is not a regular expression: {exc}", path=path) from None
+        if self.init is not None:
+            self.init.check(path)
+            if self.init.model != self.model:
+                raise InputError("[model] differs from [init.model]", path=path,
+                                 expected="a fine-tuned model of the same cell and sizes as its parent")
+            if self.data.max_len > self.init.data.max_len:
+                raise InputError(f"data.max_len = {self.data.max_len} > init.data.max_len = "
+                                 f"{self.init.data.max_len}", path=path,
+                                 expected="no position beyond the parent's position tokens")
+        return self
 
-# fields added after models were cached: left out of the hash while at their default
-_ADDED_LATER = {("data", "draws_per_pair"): 1, ("train", "early_stop_on"): "loss"}
+
+def _drop_unkeyed(d: dict) -> None:
+    """Fields that never change the weights: the name, the thread count, and the corpus
+    *path* (the data's content is keyed instead), recursively into ``init``."""
+    d.pop("name", None)
+    d["train"].pop("threads")
+    d["data"].pop("path")
+    if not d["data"].get("drop_lines"):
+        d["data"].pop("drop_lines", None)
+    if d.get("init"):
+        _drop_unkeyed(d["init"])
+
+
+def _positive(v) -> bool:
+    return v > 0
+
+
+def _nonneg(v) -> bool:
+    return v >= 0
+
+
+def _fraction(v) -> bool:
+    return 0 < v < 1
+
+
+_RANGES = {
+    ("data", "min_len"): (_positive, "> 0"), ("data", "max_len"): (_positive, "> 0"),
+    ("data", "vocab_size"): (_positive, "> 0"), ("data", "chunk_lines"): (_nonneg, "≥ 0"),
+    ("data", "val_frac"): (_fraction, "0 < val_frac < 1"), ("data", "test_frac"): (_fraction, "0 < test_frac < 1"),
+    ("data", "max_pairs"): (_nonneg, "≥ 0 (0 = all)"), ("data", "n_tokens"): (_positive, "> 0"),
+    ("data", "draws_per_pair"): (_positive, "> 0"), ("data", "max_eval"): (_positive, "> 0"),
+    ("data", "max_test"): (_positive, "> 0"), ("data", "synth_vocab"): (_positive, "> 0"),
+    ("data", "synth_docs"): (_positive, "> 0"), ("data", "synth_lines_per_doc"): (_positive, "> 0"),
+    ("data", "synth_zipf"): (_positive, "> 0"),
+    ("model", "emb"): (_positive, "> 0"), ("model", "hidden"): (_positive, "> 0"),
+    ("train", "lr"): (lambda v: 0 < v <= 1, "0 < lr ≤ 1"), ("train", "lr_decay"): (lambda v: 0 < v <= 1, "0 < lr_decay ≤ 1"),
+    ("train", "batch_size"): (_positive, "> 0"), ("train", "max_epochs"): (_positive, "> 0"),
+    ("train", "max_minutes"): (_nonneg, "≥ 0 (0 = no limit)"), ("train", "patience"): (_positive, "> 0"),
+    ("train", "clip"): (_nonneg, "≥ 0 (0 = no clipping)"), ("train", "threads"): (_nonneg, "≥ 0 (0 = automatic)"),
+}
 
 _SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 _CHOICES = {
@@ -141,12 +218,19 @@ def config_from_dict(raw: dict, path=None) -> RunConfig:
     name = raw.pop("name", None)
     parts = {}
     for key, value in raw.items():
+        if key == "init" and (value is None or isinstance(value, dict)):
+            continue
         if key not in _SECTIONS:
-            raise InputError(f"unknown section or key '{key}'", path=path, expected="name, [data], [model], [train]")
+            raise InputError(f"unknown section or key '{key}'", path=path,
+                             expected="name, [data], [model], [train], [init]")
         if not isinstance(value, dict):
             raise InputError(f"'{key}' must be a table", path=path, expected=f"[{key}]")
         parts[key] = _build(_SECTIONS[key], value, key, path)
+    init = raw.get("init") if isinstance(raw.get("init"), dict) else None
+    parts.pop("init", None)
     cfg = RunConfig(**parts)
+    if init is not None:
+        cfg.init = config_from_dict(init, path)
     if name is not None:
         cfg.name = _check_type(name, str, "name", path)
     return cfg
@@ -162,7 +246,7 @@ def load_config(path) -> RunConfig:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(f"not valid TOML: {exc}", path=path, line=line) from None
-    return config_from_dict(raw, path)
+    return config_from_dict(raw, path).check(path)
 
 
 def _toml_value(v) -> str:
@@ -175,9 +259,16 @@ def _toml_value(v) -> str:
 
 def dump_config(cfg: RunConfig) -> str:
     """TOML text for a RunConfig; load_config(dump_config(c)) == c."""
-    d = cfg.to_dict()
-    lines = [f"name = {_toml_value(d.pop('name'))}"]
+    return _dump(cfg.to_dict(), "")
+
+
+def _dump(d: dict, prefix: str) -> str:
+    lines = [f"name = {_toml_value(d.pop('name'))}"] if not prefix else []
+    init = d.pop("init", None)
     for section, values in d.items():
-        lines.append(f"\n[{section}]")
+        lines.append(f"\n[{prefix}{section}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if init is not None:
+        text += f"\n[{prefix}init]\nname = {_toml_value(init.pop('name'))}\n" + _dump(init, prefix + "init.")
+    return text

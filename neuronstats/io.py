@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -45,3 +47,17 @@ def write_npz(path, **arrays) -> None:
             np.savez_compressed(fh, **arrays)
 
     _atomic(path, write)
+
+
+@contextlib.contextmanager
+def exclusive(lock_path):
+    """Hold an exclusive advisory lock on ``lock_path`` (created if needed) while inside;
+    a second process blocks until the first leaves (or dies: the OS drops its lock)."""
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

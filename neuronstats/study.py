@@ -57,15 +57,23 @@ class Study:
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     source: str = ""
     dataset_findings: dict = field(default_factory=dict)  # dataset -> findings list overriding analysis.findings
+    dataset_init: dict = field(default_factory=dict)  # dataset -> dataset whose models it fine-tunes
+
+    def config(self, ds: str, cell: str, seed: int):
+        """The RunConfig of one model (a fine-tuned dataset's carries its parent's as ``init``)."""
+        tmpl = self.datasets[ds]
+        cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell),
+                                  train=dataclasses.replace(tmpl.train, seed=seed))
+        cfg.name = f"{ds}-{cell}-s{seed}"
+        if ds in self.dataset_init:
+            cfg.init = self.config(self.dataset_init[ds], cell, seed)
+        return cfg
 
     def runs(self):
-        for ds, tmpl in self.datasets.items():
+        for ds in self.datasets:
             for cell in self.cells:
                 for seed in self.seeds:
-                    cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell),
-                                              train=dataclasses.replace(tmpl.train, seed=seed))
-                    cfg.name = f"{ds}-{cell}-s{seed}"
-                    yield ds, cell, seed, cfg
+                    yield ds, cell, seed, self.config(ds, cell, seed)
 
 
 def load_study(path) -> Study:
@@ -88,7 +96,7 @@ def load_study(path) -> Study:
     bad = set(a) - {f.name for f in dataclasses.fields(AnalysisConfig)}
     if bad:
         raise InputError(f"unknown analysis key(s) {sorted(bad)}", path=path)
-    datasets, dataset_findings = {}, {}
+    datasets, dataset_findings, dataset_init = {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
@@ -96,11 +104,20 @@ def load_study(path) -> Study:
             raise InputError(f"[[dataset]] #{i + 1} has no name", path=path)
         if "findings" in d:
             dataset_findings[name] = d.pop("findings")
+        if "init" in d:
+            parent = d.pop("init")
+            if parent not in datasets:
+                raise InputError(f"[[dataset]] {name}: init = {parent!r}", path=path,
+                                 expected="the name of a dataset defined above it (whose models it fine-tunes)")
+            dataset_init[name] = parent
         datasets[name] = config_from_dict(d, f"{path} [[dataset]] {name}")
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
-    return Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path),
-                 dataset_findings)
+    study = Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path),
+                  dataset_findings, dataset_init)
+    for _ds, _cell, _seed, cfg in study.runs():
+        cfg.check(f"{path} [[dataset]] {_ds}")
+    return study
 
 
 def _git_commit() -> str:
@@ -126,11 +143,43 @@ def _versions() -> dict:
             "statsmodels": statsmodels.__version__, "pandas": pd.__version__}
 
 
-def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False) -> pd.DataFrame:
-    """Train every model (cached), run the findings, write tables; returns the summary."""
+def train_study(study: Study, data_dir, cache_dir=None, log=None, scheduler=None, workers=None):
+    """Train every model of the study on Dask (cached models load at once).
+    Returns (per-model facts, {(dataset, cell): [models by seed]}, {dataset: Dataset})."""
     from neuronstats.data.examples import prepare
+    from neuronstats.engine import train_all
+    from neuronstats.model.train import load_trained
+
+    runs = list(study.runs())
+    t0 = time.perf_counter()
+
+    def done(res, k, n):
+        if log:
+            eta = (time.perf_counter() - t0) / k * (n - k)
+            log(f"model {k} of {n}: {res['name']} test accuracy {res['test_accuracy']:.3f} "
+                f"({res['train_seconds'] / 60:.1f} min training; study training ETA {eta / 60:.0f} min)")
+
+    results = train_all([cfg for *_, cfg in runs], data_dir, cache_dir, scheduler=scheduler, workers=workers,
+                        on_done=done)
+    prepared, models, timings = {}, {}, {}
+    for ds, cell, _seed, cfg in runs:
+        res = results[cfg.name]
+        if ds not in prepared:
+            parent = load_trained(res["run_dir"]).vocab if cfg.init is not None else None
+            prepared[ds] = prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=parent)
+        trained = load_trained(res["run_dir"], dataset=prepared[ds])
+        models.setdefault((ds, cell), []).append(trained.model)
+        timings[cfg.name] = {k: res[k] for k in ("seconds_this_run", "train_seconds", "device", "epochs",
+                                                  "stopped", "test_accuracy")}
+        timings[cfg.name]["model_key"] = res["key"]
+    return timings, models, prepared
+
+
+def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False, scheduler=None,
+              workers=None) -> pd.DataFrame:
+    """Train every model (cached), run the findings, write tables; returns the summary."""
     from neuronstats.findings.positioning import positioning_rows
-    from neuronstats.model.train import heldout_examples, train
+    from neuronstats.model.train import heldout_examples
     from neuronstats.report.figures import counting_curves_figure, gates_figure, storing_pca_figure
     from neuronstats.report.tables import write_tables
     from neuronstats.stats.multitest import correct
@@ -138,19 +187,9 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
 
     t_start = time.perf_counter()
     out_dir = Path(out_dir)
-    timings, models, all_rows = {}, {}, []
-    prepared = {}
-    for ds, cell, _seed, cfg in study.runs():
-        if ds not in prepared:
-            prepared[ds] = prepare(cfg.data, data_dir)
-        t = time.perf_counter()
-        res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, dataset=prepared[ds], log=log)
-        timings[cfg.name] = {"seconds_this_run": time.perf_counter() - t, "train_seconds": res.train_seconds,
-                             "config_hash": cfg.hash(), "device": res.device, "epochs": len(res.history),
-                             "stopped": res.stopped, "test_accuracy": res.test.get("accuracy")}
-        models.setdefault((ds, cell), []).append(res.model)
-        if log:
-            log(f"{cfg.name}: test accuracy {res.test['accuracy']:.3f} ({res.train_seconds / 60:.1f} min training)")
+    all_rows = []
+    timings, models, prepared = train_study(study, data_dir, cache_dir, log=log, scheduler=scheduler,
+                                            workers=workers)
     from neuronstats.findings.context import Context, FindingsConfig
     from neuronstats.findings.run import FINDINGS, compare_rows, run_finding
 

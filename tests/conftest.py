@@ -7,6 +7,15 @@ from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests never read or write the user's cache (~/.cache/neuronstats)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NEURONSTATS_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def shared_data():
     if not (SHARED_DATA / "gutenberg").is_dir():

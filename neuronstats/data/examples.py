@@ -4,10 +4,19 @@ An example appends the control signals to the source line:
 ``x1 x2 x3 w <pT> → y1 y2 w y4 <eos>`` where ``w = y_T`` (DESIGN.md §1).
 With ``n_tokens = k > 1`` the source gets k pairs ``w_j <pT_j>`` (positions
 distinct, in increasing order): the paper's multi-token experiment.
+
+At scale (a million pairs from ~900 books) the corpus is held as integer arrays,
+never as Python objects per pair: a table of distinct usable lines (flat token ids
+plus offsets) and, per split, the line indices of each pair's source and target.
+:func:`prepare` caches those arrays on disk (:mod:`neuronstats.data.cache`), keyed
+by the corpus content and the data config, and loads them memory-mapped.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +24,10 @@ import numpy as np
 
 from neuronstats.config import DataConfig
 from neuronstats.data import corpora
-from neuronstats.data.tokenize import Vocab, tokenize
+from neuronstats.data.tokenize import SPECIALS, Vocab, tokenize
 from neuronstats.errors import InputError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,32 +37,121 @@ class Pair:
     tgt: tuple[str, ...]
 
 
+# --------------------------------------------------------------------------- pairs
+@dataclass
+class LinePairs:
+    """Usable lines and the pairs between them, as arrays.
+
+    ``flat[off[i]:off[i+1]]`` are the token ids of line ``i`` (ids into ``words``);
+    pair ``j`` is ``src[j] → tgt[j]`` within document ``doc[j]`` (``doc_ids[doc[j]]``).
+    """
+
+    words: list[str]
+    flat: np.ndarray  # int32
+    off: np.ndarray  # int64, len = n_lines + 1
+    src: np.ndarray  # int64 line index per pair
+    tgt: np.ndarray
+    doc: np.ndarray  # int64 document index per pair
+    doc_ids: list[str]
+
+    def tokens(self, line: int) -> tuple[str, ...]:
+        return tuple(self.words[i] for i in self.flat[self.off[line] : self.off[line + 1]])
+
+
+def collect_pairs(docs, min_len: int, max_len: int, drop_lines: str = "") -> LinePairs:
+    """Consecutive non-empty lines of one document (a blank line, or a line matching
+    ``drop_lines``, breaks the chain), both within [min_len, max_len] tokens; a
+    (src, tgt) pair already seen (anywhere, any document) is dropped."""
+    drop = re.compile(drop_lines) if drop_lines else None
+    word_id: dict[str, int] = {}
+    words: list[str] = []
+    flat: list[int] = []
+    lens: list[int] = []
+    src: list[int] = []
+    doc_of: list[int] = []
+    doc_ids: list[str] = []
+    for d, doc in enumerate(docs):
+        doc_ids.append(doc.doc_id)
+        prev = -1  # index of the previous line if it is usable, else -1
+        for line in doc.lines:
+            if not line.strip() or (drop is not None and drop.match(line)):
+                prev = -1
+                continue
+            toks = tokenize(line)
+            if not min_len <= len(toks) <= max_len:
+                prev = -1
+                continue
+            for t in toks:
+                i = word_id.get(t)
+                if i is None:
+                    i = word_id[t] = len(words)
+                    words.append(t)
+                flat.append(i)
+            lens.append(len(toks))
+            cur = len(lens) - 1
+            if prev >= 0:
+                src.append(prev)
+                doc_of.append(d)
+            prev = cur
+    off = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=off[1:])
+    flat_a = np.asarray(flat, dtype=np.int32)
+    src_a = np.asarray(src, dtype=np.int64)
+    tgt_a = src_a + 1  # the target is the next usable line (consecutive by construction)
+    doc_a = np.asarray(doc_of, dtype=np.int64)
+    keep = _first_occurrences(flat_a, off, src_a, tgt_a)
+    return LinePairs(words, flat_a, off, src_a[keep], tgt_a[keep], doc_a[keep], doc_ids)
+
+
+def _line_hashes(flat: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Two independent 64-bit polynomial hashes of every line's token ids (n, 2).
+
+    Exact de-duplication of millions of pairs as Python tuples costs gigabytes; two
+    64-bit hashes (plus the line length) make a collision vanishingly unlikely
+    (~n²/2¹²⁸) and keep it to a few array passes. Deterministic across processes,
+    unlike Python's salted ``hash``."""
+    n = len(off) - 1
+    lens = np.diff(off)
+    out = np.zeros((n, 2), dtype=np.uint64)
+    if len(flat) == 0:
+        return out
+    pos = np.arange(len(flat), dtype=np.int64) - np.repeat(off[:-1], lens)
+    ids = flat.astype(np.uint64) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        for col, base in enumerate((np.uint64(1_000_003), np.uint64(998_244_353))):
+            powers = np.ones(int(lens.max()) + 1, dtype=np.uint64)
+            for k in range(1, len(powers)):
+                powers[k] = powers[k - 1] * base
+            terms = ids * powers[pos]
+            nz = lens > 0
+            out[nz, col] = np.add.reduceat(terms, off[:-1][nz])
+            out[:, col] = out[:, col] * np.uint64(31) + lens.astype(np.uint64)
+    return out
+
+
+def _first_occurrences(flat, off, src, tgt) -> np.ndarray:
+    """Indices (sorted) of the first pair of each distinct (src tokens, tgt tokens)."""
+    if len(src) == 0:
+        return np.zeros(0, dtype=np.int64)
+    h = _line_hashes(flat, off)
+    key = np.ascontiguousarray(np.concatenate([h[src], h[tgt]], axis=1))
+    _, first = np.unique(key.view(np.dtype((np.void, key.dtype.itemsize * 4))).ravel(), return_index=True)
+    return np.sort(first)
+
+
 def make_pairs(docs, min_len: int, max_len: int) -> list[Pair]:
-    """Consecutive non-empty lines of one document (a blank line breaks the chain),
-    both within [min_len, max_len] tokens; duplicate (src, tgt) pairs dropped."""
-    seen, pairs = set(), []
-    for doc in docs:
-        toks = [tuple(tokenize(line)) if line.strip() else None for line in doc.lines]
-        for a, b in zip(toks, toks[1:]):
-            if a is None or b is None:
-                continue
-            if not (min_len <= len(a) <= max_len and min_len <= len(b) <= max_len):
-                continue
-            if (a, b) in seen:
-                continue
-            seen.add((a, b))
-            pairs.append(Pair(doc.doc_id, a, b))
-    return pairs
+    """:func:`collect_pairs` as a list of token-tuple :class:`Pair` objects (small data)."""
+    lp = collect_pairs(docs, min_len, max_len)
+    return [Pair(lp.doc_ids[d], lp.tokens(s), lp.tokens(t)) for s, t, d in zip(lp.src, lp.tgt, lp.doc)]
 
 
-def split_pairs(pairs, val_frac: float, test_frac: float, seed: int) -> dict[str, list[Pair]]:
-    """Assign whole documents to train/val/test (seeded), so no document (book chunk,
-    song) is on two sides; then drop val/test pairs whose (src, tgt) also occurs in
-    train (repeated choruses across songs), and test pairs that occur in val."""
-    docs = sorted({p.doc_id for p in pairs})
+def split_documents(doc_ids: list[str], val_frac: float, test_frac: float, seed: int) -> dict[str, str]:
+    """Assign whole documents to train/val/test (seeded, by sorted document id)."""
+    docs = sorted(doc_ids)
     if len(docs) < 3:
         raise InputError(f"only {len(docs)} document(s) with usable line pairs",
-                         expected="at least 3 documents to split train/val/test by document")
+                         expected="at least 3 documents to split train/val/test by document (a plain text "
+                                  "file is split at blank lines, or by data.chunk_lines = N lines)")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(docs))
     n_test = max(1, round(test_frac * len(docs)))
@@ -59,6 +159,13 @@ def split_pairs(pairs, val_frac: float, test_frac: float, seed: int) -> dict[str
     side = {}
     for rank, i in enumerate(order):
         side[docs[i]] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
+    return side
+
+
+def split_pairs(pairs, val_frac: float, test_frac: float, seed: int) -> dict[str, list[Pair]]:
+    """Whole documents to train/val/test; then drop val/test pairs whose (src, tgt)
+    also occurs in train (repeated choruses across songs), and test pairs in val."""
+    side = split_documents(list({p.doc_id for p in pairs}), val_frac, test_frac, seed)
     out = {"train": [], "val": [], "test": []}
     for p in pairs:
         out[side[p.doc_id]].append(p)
@@ -81,6 +188,7 @@ def assert_no_leak(splits: dict[str, list[Pair]]) -> None:
             assert not keys, f"{len(keys)} line pairs in both {a} and {b}"
 
 
+# ------------------------------------------------------------------------ examples
 @dataclass
 class Examples:
     """Padded integer arrays for n examples (pad id 0).
@@ -109,100 +217,190 @@ class Examples:
                         self.w[idx], self.T[idx], self.pair_index[idx], 0)
 
 
-def make_examples(src_ids: list, tgt_ids: list, vocab: Vocab, n_tokens: int, rng) -> Examples:
-    """Draw (w, T) uniformly over each target's positions (k distinct positions for
-    ``n_tokens = k``); examples where any drawn w is ``<unk>`` are dropped and counted."""
-    n = len(src_ids)
+def _gather(flat: np.ndarray, starts: np.ndarray, lens: np.ndarray, width: int) -> np.ndarray:
+    """Rows ``flat[starts[i] : starts[i] + lens[i]]`` right-padded with 0 to ``width``."""
+    cols = np.arange(width)
+    mask = cols < lens[:, None]
+    idx = np.where(mask, starts[:, None] + cols, 0)
+    out = flat[idx].astype(np.int64) if len(flat) else np.zeros(idx.shape, dtype=np.int64)
+    out[~mask] = 0
+    return out
+
+
+def make_examples_arrays(flat, off, src_lines, tgt_lines, vocab: Vocab, n_tokens: int, rng) -> Examples:
+    """Draw (w, T) uniformly over each target's positions (k distinct positions, in
+    increasing order, for ``n_tokens = k``); examples where a drawn w is ``<unk>`` (or
+    whose target is shorter than k) are dropped and counted. Vectorised over pairs."""
     k = n_tokens
-    keep, ws, Ts = [], [], []
-    dropped = 0
-    for i in range(n):
-        tgt = tgt_ids[i]
-        if len(tgt) < k:
-            dropped += 1
-            continue
-        pos = np.sort(rng.choice(len(tgt), size=k, replace=False)) if k > 1 else rng.integers(len(tgt), size=1)
-        w = [tgt[p] for p in pos]
-        if vocab.unk_id in w:
-            dropped += 1
-            continue
-        keep.append(i)
-        ws.append(w)
-        Ts.append([int(p) + 1 for p in pos])
-    m = len(keep)
-    ls = np.array([len(src_ids[i]) + 2 * k for i in keep], dtype=np.int64)
-    lt = np.array([len(tgt_ids[i]) + 1 for i in keep], dtype=np.int64)
-    src = np.zeros((m, int(ls.max(initial=1))), dtype=np.int64)
-    tgt = np.zeros((m, int(lt.max(initial=1))), dtype=np.int64)
-    for r, i in enumerate(keep):
-        ctrl = []
-        for w, t in zip(ws[r], Ts[r]):
-            ctrl += [w, vocab.position_id(t)]
-        s = list(src_ids[i]) + ctrl
-        src[r, : len(s)] = s
-        tg = list(tgt_ids[i]) + [vocab.eos_id]
-        tgt[r, : len(tg)] = tg
-    return Examples(src, ls, tgt, lt, np.array(ws, dtype=np.int64).reshape(m, k),
-                    np.array(Ts, dtype=np.int64).reshape(m, k), np.array(keep, dtype=np.int64), dropped)
+    s0, t0 = off[src_lines], off[tgt_lines]
+    sl, tl = off[src_lines + 1] - s0, off[tgt_lines + 1] - t0
+    n = len(src_lines)
+    if k == 1:
+        pos = np.minimum((rng.random(n) * tl).astype(np.int64), np.maximum(tl - 1, 0))[:, None]
+    else:
+        width = int(tl.max(initial=k))
+        keys = rng.random((n, width))
+        keys[np.arange(width)[None, :] >= tl[:, None]] = np.inf
+        pos = np.sort(np.argsort(keys, axis=1, kind="stable")[:, :k], axis=1)
+    ok = tl >= k
+    w = np.zeros((n, k), dtype=np.int64)
+    w[ok] = flat[t0[ok, None] + pos[ok]]
+    ok &= ~(w == vocab.unk_id).any(axis=1)
+    keep = np.flatnonzero(ok)
+    dropped = n - len(keep)
+    s0, t0, sl, tl, w, pos = s0[keep], t0[keep], sl[keep], tl[keep], w[keep], pos[keep]
+    T = pos + 1
+    ls, lt = sl + 2 * k, tl + 1
+    src = _gather(flat, s0, sl, int(ls.max(initial=1)))
+    tgt = _gather(flat, t0, tl, int(lt.max(initial=1)))
+    rows = np.arange(len(keep))
+    for j in range(k):
+        src[rows, sl + 2 * j] = w[:, j]
+        src[rows, sl + 2 * j + 1] = len(SPECIALS) + T[:, j] - 1  # <pT> id (Vocab.position_id)
+    if len(keep) and T.max() > vocab.n_positions:
+        raise InputError(f"target position {int(T.max())} has no position token",
+                         expected=f"lines of at most {vocab.n_positions} tokens")
+    tgt[rows, tl] = vocab.eos_id
+    return Examples(src, ls, tgt, lt, w, T.astype(np.int64), keep.astype(np.int64), int(dropped))
 
 
+def make_examples(src_ids: list, tgt_ids: list, vocab: Vocab, n_tokens: int, rng) -> Examples:
+    """:func:`make_examples_arrays` for lists of id lists (small data, tests)."""
+    lines = list(src_ids) + list(tgt_ids)
+    lens = np.array([len(x) for x in lines], dtype=np.int64)
+    off = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(lens, out=off[1:])
+    flat = np.array([i for x in lines for i in x], dtype=np.int32)
+    n = len(src_ids)
+    return make_examples_arrays(flat, off, np.arange(n), np.arange(n, 2 * n), vocab, n_tokens, rng)
+
+
+# ------------------------------------------------------------------------- dataset
 @dataclass
 class Dataset:
-    """A corpus prepared for training: vocabulary and encoded pairs per split."""
+    """A corpus prepared for training: the vocabulary, the usable lines encoded with it
+    (``flat``/``off``), and per split the line indices of each pair (``pairs[split]``
+    is ``(src_lines, tgt_lines)``)."""
 
     vocab: Vocab
-    pairs: dict  # split -> list[Pair]
-    ids: dict  # split -> (src_ids list, tgt_ids list)
+    flat: np.ndarray
+    off: np.ndarray
+    pairs: dict  # split -> (src line indices, tgt line indices)
     n_tokens: int
+    stats: dict
+    key: str = ""  # content key of the prepared data (data.cache)
+
+    def n_pairs(self, split: str) -> int:
+        return len(self.pairs[split][0])
+
+    def tokens(self, line: int) -> list[str]:
+        return self.vocab.decode(self.flat[self.off[line] : self.off[line + 1]])
 
     def examples(self, split: str, seed: int, limit: int = 0, draws: int = 1) -> Examples:
         """Examples of one split with (w, T) drawn by ``seed`` (first ``limit`` pairs);
         ``draws > 1`` repeats every pair with independent (w, T) draws."""
-        src, tgt = self.ids[split]
+        src, tgt = self.pairs[split]
         if limit:
             src, tgt = src[:limit], tgt[:limit]
         if draws > 1:
-            src, tgt = src * draws, tgt * draws
-        return make_examples(src, tgt, self.vocab, self.n_tokens, np.random.default_rng(seed))
+            src, tgt = np.tile(src, draws), np.tile(tgt, draws)
+        return make_examples_arrays(self.flat, self.off, np.asarray(src), np.asarray(tgt), self.vocab,
+                                    self.n_tokens, np.random.default_rng(seed))
 
     def summary(self) -> dict:
-        out = {"vocab": len(self.vocab)}
-        for s, p in self.pairs.items():
-            out[f"{s}_pairs"] = len(p)
-            out[f"{s}_docs"] = len({q.doc_id for q in p})
-        tl = [len(p.tgt) for p in self.pairs["train"]]
-        out["mean_tgt_len"] = float(np.mean(tl)) if tl else 0.0
-        return out
+        return {"vocab": len(self.vocab), **self.stats}
 
 
-def load_documents(cfg: DataConfig, data_dir=None) -> list:
-    """Read the corpus named by ``cfg`` (relative paths resolve against ``data_dir``)."""
+def load_documents(cfg: DataConfig, data_dir=None, progress: bool = False):
+    """The documents of the corpus named by ``cfg`` (relative paths resolve against
+    ``data_dir``), as an iterable."""
     if cfg.source == "synthetic":
         return corpora.synthetic_corpus(cfg.synth_docs, cfg.synth_lines_per_doc, cfg.synth_vocab,
                                         cfg.min_len, cfg.max_len, cfg.synth_zipf, cfg.split_seed)
+    path = corpus_path(cfg, data_dir)
+    if cfg.source == "gutenberg":
+        corpora.gutenberg_files(path)  # fails now, with one clear line, if the corpus is missing
+        return corpora.iter_gutenberg(path, cfg.chunk_lines, progress=progress)
+    if cfg.source == "lyrics":
+        return corpora.read_lyrics_csv(path)
+    return corpora.read_text_file(path, chunk_lines=cfg.chunk_lines)
+
+
+def corpus_path(cfg: DataConfig, data_dir=None) -> Path:
     if not cfg.path:
         raise InputError(f"data.source = '{cfg.source}' needs data.path", expected="a path to the corpus")
     path = Path(cfg.path)
     if not path.is_absolute() and data_dir is not None:
         path = Path(data_dir) / path
-    if cfg.source == "gutenberg":
-        return corpora.read_gutenberg_dir(path, cfg.chunk_lines)
-    if cfg.source == "lyrics":
-        return corpora.read_lyrics_csv(path)
-    return [corpora.read_text_file(path)]
+    return path
 
 
-def prepare(cfg: DataConfig, data_dir=None) -> Dataset:
-    """Corpus → pairs → leak-free splits → vocabulary (train only) → encoded ids."""
-    docs = load_documents(cfg, data_dir)
-    pairs = make_pairs(docs, cfg.min_len, cfg.max_len)
-    splits = split_pairs(pairs, cfg.val_frac, cfg.test_frac, cfg.split_seed)
-    if cfg.max_pairs and len(splits["train"]) > cfg.max_pairs:
-        idx = np.sort(np.random.default_rng(cfg.split_seed).choice(len(splits["train"]), cfg.max_pairs, replace=False))
-        splits["train"] = [splits["train"][i] for i in idx]
-    if not splits["train"] or not splits["val"] or not splits["test"]:
+def build(cfg: DataConfig, data_dir=None, vocab: Vocab | None = None, progress: bool = False) -> Dataset:
+    """Corpus → pairs → leak-free splits → vocabulary (train only, unless ``vocab`` is
+    given: a fine-tuned model keeps its parent's) → encoded lines. Not cached."""
+    lp = collect_pairs(load_documents(cfg, data_dir, progress), cfg.min_len, cfg.max_len, cfg.drop_lines)
+    used = sorted({lp.doc_ids[d] for d in np.unique(lp.doc)})
+    side_of = split_documents(used, cfg.val_frac, cfg.test_frac, cfg.split_seed)
+    code = {"train": 0, "val": 1, "test": 2}
+    doc_side = np.array([code.get(side_of.get(d, "train")) for d in lp.doc_ids], dtype=np.int8)
+    pair_side = doc_side[lp.doc] if len(lp.doc) else np.zeros(0, dtype=np.int8)
+    # pairs are unique corpus-wide (collect_pairs), so no (src, tgt) is on two sides
+    idx = {s: np.flatnonzero(pair_side == c) for s, c in code.items()}
+    if cfg.max_pairs and len(idx["train"]) > cfg.max_pairs:
+        pick = np.random.default_rng(cfg.split_seed).choice(len(idx["train"]), cfg.max_pairs, replace=False)
+        idx["train"] = idx["train"][np.sort(pick)]
+    if not all(len(v) for v in idx.values()):
         raise InputError("a split is empty after de-duplication",
-                         expected=f"pairs in train/val/test, got {[len(v) for v in splits.values()]}")
-    vocab = Vocab.build((p.src + p.tgt for p in splits["train"]), cfg.vocab_size, cfg.max_len)
-    ids = {s: ([vocab.encode(p.src) for p in ps], [vocab.encode(p.tgt) for p in ps]) for s, ps in splits.items()}
-    return Dataset(vocab, splits, ids, cfg.n_tokens)
+                         expected=f"pairs in train/val/test, got {[len(v) for v in idx.values()]}")
+    if vocab is None:
+        tr = idx["train"]
+        counts = np.zeros(len(lp.words), dtype=np.int64)
+        for lines in (lp.src[tr], lp.tgt[tr]):
+            lens = lp.off[lines + 1] - lp.off[lines]
+            starts = np.repeat(lp.off[lines], lens)
+            within = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+            counts += np.bincount(lp.flat[starts + within], minlength=len(lp.words))
+        present = np.flatnonzero(counts)
+        top = sorted(present.tolist(), key=lambda i: (-counts[i], lp.words[i]))[: cfg.vocab_size]
+        vocab = Vocab.from_words([lp.words[i] for i in top], cfg.max_len)
+    elif vocab.n_positions < cfg.max_len:
+        raise InputError(f"the parent vocabulary has positions up to {vocab.n_positions}",
+                         expected=f"data.max_len ≤ {vocab.n_positions} when fine-tuning")
+    remap = np.array([vocab.stoi.get(wd, vocab.unk_id) for wd in lp.words], dtype=np.int32)
+    flat = remap[lp.flat] if len(lp.flat) else lp.flat
+    pairs = {s: (lp.src[i], lp.tgt[i]) for s, i in idx.items()}
+    stats = {}
+    for s, i in idx.items():
+        stats[f"{s}_pairs"] = int(len(i))
+        stats[f"{s}_docs"] = int(len(np.unique(lp.doc[i])))
+    tl = lp.off[lp.tgt[idx["train"]] + 1] - lp.off[lp.tgt[idx["train"]]]
+    stats["mean_tgt_len"] = float(tl.mean()) if len(tl) else 0.0
+    stats["corpus_words"] = len(lp.words)
+    return Dataset(vocab, flat, lp.off, pairs, cfg.n_tokens, stats)
+
+
+def prepare(cfg: DataConfig, data_dir=None, cache_dir=None, vocab: Vocab | None = None,
+            progress: bool = False) -> Dataset:
+    """The prepared :class:`Dataset` for ``cfg``: loaded from the data cache when the
+    corpus content and the config match, else built and cached (``cache_dir=False``
+    turns the cache off)."""
+    from neuronstats.data import cache
+
+    return cache.prepared(cfg, data_dir, cache_dir, vocab=vocab, progress=progress)
+
+
+def dataset_to_arrays(ds: Dataset) -> dict:
+    arrays = {"flat": ds.flat, "off": ds.off}
+    for s, (a, b) in ds.pairs.items():
+        arrays[f"{s}_src"], arrays[f"{s}_tgt"] = a, b
+    return arrays
+
+
+def dataset_from_arrays(arrays: dict, meta: dict, key: str) -> Dataset:
+    pairs = {s: (arrays[f"{s}_src"], arrays[f"{s}_tgt"]) for s in ("train", "val", "test")}
+    return Dataset(Vocab.from_dict(meta["vocab"]), arrays["flat"], arrays["off"], pairs, meta["n_tokens"],
+                   meta["stats"], key)
+
+
+def meta_of(ds: Dataset) -> str:
+    return json.dumps({"vocab": ds.vocab.to_dict(), "n_tokens": ds.n_tokens, "stats": ds.stats})

@@ -1,9 +1,12 @@
-"""Tokenizer and vocabulary.
+r"""Tokenizer and vocabulary.
 
 Tokenizer: lower-case; Gutenberg's ``_italics_`` underscores removed; a token is
-a run of letters/digits with inner apostrophes (``don't``, ``o'er``) or a single
-punctuation character. ``"Look at her face, it's"`` →
-``["look", "at", "her", "face", ",", "it's"]``.
+a run of letters/digits of any script with inner apostrophes (``don't``, ``o'er``,
+``café``, ``naïve``) or a single punctuation character. ``"Look at her face, it's"``
+→ ``["look", "at", "her", "face", ",", "it's"]``. Python's ``re`` classes are
+Unicode-aware (``[^\W_]`` is "a letter or digit of any script"), so no extra library
+is needed for this rule; text is NFC-normalised first so that a composed and a
+decomposed "é" are one token.
 
 Vocabulary: ``<pad> <unk> <sos> <eos>``, the position tokens ``<p1> … <pN>``,
 then the K most frequent training words (ties broken alphabetically, so the
@@ -13,17 +16,20 @@ vocabulary is deterministic).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9_]")
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
 PAD, UNK, SOS, EOS = "<pad>", "<unk>", "<sos>", "<eos>"
 SPECIALS = (PAD, UNK, SOS, EOS)
 
 
 def tokenize(line: str) -> list[str]:
     """Split one line of text into lower-case word and punctuation tokens."""
-    line = line.lower().replace("\u2019", "'").replace("_", " ")
+    if not line.isascii():
+        line = unicodedata.normalize("NFC", line).replace("\u2019", "'")
+    line = line.lower().replace("_", " ")
     return _TOKEN.findall(line)
 
 
@@ -44,9 +50,13 @@ class Vocab:
     @classmethod
     def build(cls, token_lists, size: int, n_positions: int) -> "Vocab":
         counts = Counter(tok for toks in token_lists for tok in toks)
-        words = sorted(counts, key=lambda w: (-counts[w], w))[:size]
-        itos = list(SPECIALS) + [position_token(t) for t in range(1, n_positions + 1)] + words
-        return cls(itos, n_positions)
+        return cls.from_words(sorted(counts, key=lambda w: (-counts[w], w))[:size], n_positions)
+
+    @classmethod
+    def from_words(cls, words, n_positions: int) -> "Vocab":
+        """Specials, position tokens, then ``words`` in the order given."""
+        return cls(list(SPECIALS) + [position_token(t) for t in range(1, n_positions + 1)] + list(words),
+                   n_positions)
 
     def __len__(self) -> int:
         return len(self.itos)

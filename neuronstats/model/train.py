@@ -6,13 +6,20 @@ Deterministic on CPU: same config + seed → identical weights. The (w, T) draw 
 the batch order of epoch e come from a generator seeded by (seed, e), so a run
 killed mid-way and resumed from its last per-epoch checkpoint ends with the same
 weights as an uninterrupted run. Trained models are cached under
-``cache_dir/<config hash>/`` and never retrained.
+``<cache root>/models/<name>-<key>/`` where the key (:func:`model_key`) covers the
+config, the prepared data's content key, the parent model (fine-tuning) and
+:data:`TRAIN_VERSION`; a changed input never returns an old model.
+
+A non-finite loss stops training with :class:`TrainingDiverged`; such a model is
+never cached. Held-out positioning accuracy is also measured at log-spaced counts of
+training pairs seen (``history_curve`` in metrics.json): the learning curve.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +37,14 @@ from neuronstats.errors import InputError
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.seq2seq import Seq2Seq
 
-DEFAULT_CACHE = Path(".cache/neuronstats/models")
+logger = logging.getLogger(__name__)
+
+TRAIN_VERSION = 2  # bump when the training code changes the weights it produces
+CURVE_START = 10_000  # learning-curve points at 10k, 20k, 40k, ... training pairs seen
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the weights became non-finite; nothing was cached."""
 
 
 def resolve_device(name: str) -> str:
@@ -58,6 +72,7 @@ class TrainResult:
     device: str = "cpu"
     stopped: str = ""
     train_seconds: float = 0.0
+    key: str = ""
 
 
 def build_model(cfg: RunConfig, vocab_size: int) -> Seq2Seq:
@@ -116,8 +131,29 @@ def heldout_examples(ds: Dataset, cfg: RunConfig) -> Examples:
     return ex.subset(np.arange(min(len(ex), cfg.data.max_test)))
 
 
-def run_dir_for(cfg: RunConfig, cache_dir=None) -> Path:
-    return Path(cache_dir or DEFAULT_CACHE) / f"{cfg.name}-{cfg.hash()}"
+def model_key(cfg: RunConfig, data_key: str, parent_key: str = "") -> str:
+    """The content key of a trained model: config, data content, parent, code version."""
+    import hashlib
+
+    blob = f"{cfg.hash()}|{data_key}|{parent_key}|train-v{TRAIN_VERSION}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None = None) -> Path:
+    """Where the model for ``cfg`` is (or will be) cached."""
+    from neuronstats.data.cache import cache_root
+
+    if key is None:
+        key = resolve_key(cfg, data_dir)
+    return cache_root(cache_dir) / "models" / f"{cfg.name}-{key}"
+
+
+def resolve_key(cfg: RunConfig, data_dir=None) -> str:
+    """The model key, computing the data keys (content hashes) of cfg and its parents."""
+    from neuronstats.data.cache import data_key
+
+    parent = resolve_key(cfg.init, data_dir) if cfg.init is not None else ""
+    return model_key(cfg, data_key(cfg.data, data_dir), parent)
 
 
 def check_vocab(saved: dict, vocab: Vocab, path) -> None:
@@ -127,32 +163,58 @@ def check_vocab(saved: dict, vocab: Vocab, path) -> None:
             path=path, expected="a checkpoint trained on this corpus and config")
 
 
+def _set_threads(cfg: RunConfig) -> None:
+    """One torch thread per process when several train at once (``threads = 1``), all
+    cores for one process alone (``threads = 0``): an oversubscribed torch on a busy
+    2-core machine was measured about 60× slower."""
+    import os
+
+    torch.set_num_threads(cfg.train.threads or max(1, len(os.sched_getaffinity(0))))
+
+
 def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
           dataset: Dataset | None = None, log=None) -> TrainResult:
     """Train (or load from cache, or resume) the model ``cfg`` describes."""
-    run_dir = run_dir_for(cfg, cache_dir)
+    cfg.check()
+    parent = None
+    if cfg.init is not None:  # fine-tuning: the parent first (cached, or trained now)
+        parent = train(cfg.init, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log)
+    reuse = dataset is not None and dataset.key and parent is None  # its key is data_key(cfg.data)
+    key = model_key(cfg, dataset.key if reuse else _data_key(cfg, data_dir), parent.key if parent else "")
+    run_dir = run_dir_for(cfg, cache_dir, key=key)
     final = run_dir / "model.pt"
     if final.exists():
         return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
-    if cfg.train.threads:
-        torch.set_num_threads(cfg.train.threads)
+    with io.exclusive(run_dir.with_name(run_dir.name + ".lock")):  # one trainer per model, across processes
+        if final.exists():  # another process finished it while we waited
+            return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
+        return _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, log)
+
+
+def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, log) -> TrainResult:
+    final = run_dir / "model.pt"
+    _set_threads(cfg)
     device = resolve_device(cfg.train.device)
-    ds = dataset or prepare(cfg.data, data_dir)
+    ds = dataset or prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=parent.vocab if parent else None)
     model = build_model(cfg, len(ds.vocab)).to(device)
+    if parent is not None:
+        check_vocab(parent.vocab.to_dict(), ds.vocab, parent.run_dir / "model.pt")
+        model.load_state_dict(parent.model.state_dict())
     opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
     val_ex = ds.examples("val", hash_seed(cfg.train.seed, 10**6))
     acc_ex = val_ex.subset(np.arange(min(len(val_ex), cfg.data.max_eval)))
+    val_ex = val_ex.subset(np.arange(min(len(val_ex), 10 * cfg.data.max_eval)))  # validation loss: enough, not all
 
-    state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0}
+    state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0,
+             "curve": [], "pairs_seen": 0}
     ckpt = run_dir / "checkpoint.pt"
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device, weights_only=False)
         check_vocab(saved["vocab"], ds.vocab, ckpt)
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optim"])
-        state = saved["state"]
-        if log:
-            log(f"resuming {run_dir.name} after epoch {state['epoch']}")
+        state = {"curve": [], "pairs_seen": 0, **saved["state"]}
+        _log(log, f"resuming {run_dir.name} after epoch {state['epoch']}")
     run_dir.mkdir(parents=True, exist_ok=True)
     io.write_text(run_dir / "config.toml", dump_config(cfg))
 
@@ -169,32 +231,53 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
         rng = np.random.default_rng(hash_seed(cfg.train.seed, epoch, 1))
         model.train()
         t0 = time.perf_counter()
-        tot, ntok = 0.0, 0
+        tot, ntok, pad_tok = 0.0, 0, 0
+        seen = state["pairs_seen"]
+        next_point = _next_curve_point(seen)
         bar = tqdm(batches(ex, cfg.train.batch_size, rng), desc=f"{cfg.name} epoch {epoch + 1}",
                    disable=not progress, leave=False, unit="batch")
         for idx in bar:
             loss, n = batch_loss(model, ex, idx, device)
+            if not torch.isfinite(loss):
+                raise TrainingDiverged(f"{cfg.name}: the loss became {loss.item()} in epoch {epoch + 1} "
+                                       f"(lr = {cfg.train.lr}); nothing was cached — lower train.lr or set "
+                                       "train.clip")
             opt.zero_grad(set_to_none=True)
             (loss / n).backward()
             if cfg.train.clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.clip)
             opt.step()
             tot, ntok = tot + loss.item(), ntok + n
+            pad_tok += len(idx) * int(ex.tgt_len[idx].max()) - n
+            seen += len(idx)
+            if seen >= next_point:
+                acc_now = positioning_accuracy(model, acc_ex, device=device)["accuracy"]
+                model.train()
+                state["curve"].append({"pairs_seen": seen, "val_accuracy": acc_now,
+                                       "minutes": (state["elapsed"] + time.perf_counter() - t0) / 60})
+                next_point = _next_curve_point(seen)
             if limit_s and state["elapsed"] + time.perf_counter() - t0 >= limit_s:
                 break
         secs = time.perf_counter() - t0
         state["elapsed"] += secs
+        state["pairs_seen"] = seen
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise TrainingDiverged(f"{cfg.name}: non-finite weights after epoch {epoch + 1}; nothing was cached")
         val = eval_loss(model, val_ex, device)
         acc = positioning_accuracy(model, acc_ex, device=device)["accuracy"]
         state["epoch"] += 1
         state["history"].append({
             "epoch": state["epoch"], "train_loss": tot / max(ntok, 1), "val_loss": val,
             "val_accuracy": acc, "minutes": state["elapsed"] / 60, "tokens_per_s": ntok / secs,
+            "padding_fraction": pad_tok / max(pad_tok + ntok, 1), "pairs_seen": seen,
             "lr": cfg.train.lr * cfg.train.lr_decay**epoch, "n_train": len(ex)})
-        if log:
-            h = state["history"][-1]
-            log(f"{cfg.name} epoch {h['epoch']}: train {h['train_loss']:.3f} val {val:.3f} "
-                f"acc {acc:.3f} ({h['minutes']:.1f} min, {h['tokens_per_s']:.0f} tok/s)")
+        h = state["history"][-1]
+        _log(log, f"{cfg.name} epoch {h['epoch']}: train {h['train_loss']:.3f} val {val:.3f} "
+                  f"acc {acc:.3f} ({h['minutes']:.1f} min, {h['tokens_per_s']:.0f} tok/s)")
+        first = state["history"][0]["train_loss"]
+        if len(state["history"]) > 1 and h["train_loss"] > 1.5 * first:
+            _log(log, f"warning: {cfg.name} training loss {h['train_loss']:.3f} is well above its first "
+                      f"epoch's {first:.3f}: training may be diverging (lower train.lr)")
         score = val if cfg.train.early_stop_on == "loss" else -acc  # lower is better
         if score < state["best_val"]:
             state["best_val"], state["bad"] = score, 0
@@ -211,15 +294,36 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     test_ex = heldout_examples(ds, cfg)
     test = positioning_accuracy(model, test_ex, device=device)
     test["n_dropped_unk"] = test_ex.n_dropped_unk
-    metrics = {"config_hash": cfg.hash(), "name": cfg.name, "device": device_description(device),
+    metrics = {"config_hash": cfg.hash(), "model_key": key, "data_key": ds.key, "parent_key": parent.key if parent
+               else "", "train_version": TRAIN_VERSION, "name": cfg.name, "device": device_description(device),
                "stopped": stopped, "train_seconds": state["elapsed"], "history": state["history"],
-               "test": test, "data": ds.summary(), "n_params": sum(p.numel() for p in model.parameters())}
+               "history_curve": state["curve"], "test": test, "data": ds.summary(),
+               "n_params": sum(p.numel() for p in model.parameters())}
     io.write_json(run_dir / "metrics.json", metrics)
     io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
                           "state": {k: v.cpu() for k, v in model.state_dict().items()}})
     ckpt.unlink(missing_ok=True)
     return TrainResult(cfg, run_dir, model, ds.vocab, state["history"], test, device_description(device),
-                       stopped, state["elapsed"])
+                       stopped, state["elapsed"], key)
+
+
+def _log(log, msg: str) -> None:
+    logger.info(msg)
+    if log:
+        log(msg)
+
+
+def _data_key(cfg: RunConfig, data_dir) -> str:
+    from neuronstats.data.cache import data_key
+
+    return data_key(cfg.data, data_dir)
+
+
+def _next_curve_point(seen: int) -> int:
+    p = CURVE_START
+    while p <= seen:
+        p *= 2
+    return p
 
 
 def load_model(path, map_location="cpu") -> tuple[Seq2Seq, Vocab, RunConfig]:
@@ -252,7 +356,7 @@ def load_trained(run_dir, dataset: Dataset | None = None, data_dir=None) -> Trai
         check_vocab(vocab.to_dict(), dataset.vocab, run_dir / "model.pt")
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return TrainResult(cfg, run_dir, model, vocab, metrics["history"], metrics["test"], metrics["device"],
-                       metrics["stopped"], metrics["train_seconds"])
+                       metrics["stopped"], metrics["train_seconds"], metrics.get("model_key", ""))
 
 
 def replace(cfg: RunConfig, **sections) -> RunConfig:

@@ -61,9 +61,12 @@ def test_multi_token_examples_have_distinct_sorted_positions():
 
 def test_prepare_synthetic_and_missing_path_error():
     ds = prepare(DataConfig(synth_docs=30, synth_lines_per_doc=6, synth_vocab=40))
-    train_words = {t for p in ds.pairs["train"] for t in p.src + p.tgt}
+    src, tgt = ds.pairs["train"]
+    train_words = {t for line in np.concatenate([src, tgt]) for t in ds.tokens(line)}
     assert len(ds.vocab) == 4 + 20 + len(train_words) and len(train_words) <= 40
-    assert_no_leak(ds.pairs)
+    splits = {s: [Pair(s, tuple(ds.tokens(a)), tuple(ds.tokens(b))) for a, b in zip(*ds.pairs[s])]
+              for s in ds.pairs}
+    assert_no_leak(splits)  # no (src, tgt) pair on two sides
     with pytest.raises(InputError, match="needs data.path"):
         prepare(DataConfig(source="lyrics"))
 
