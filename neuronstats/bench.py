@@ -10,6 +10,8 @@ and ``curves.png``.
 
 from __future__ import annotations
 
+import logging
+
 import time
 from pathlib import Path
 
@@ -119,8 +121,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     for cfg in load_grid(grid_path):
         if only and only not in cfg.name:
             continue
-        if log:
-            log(f"== {cfg.name} ({cfg.hash()})")
+        logging.getLogger(__name__).info("== %s (%s)", cfg.name, cfg.hash())
         results.append(train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log))
         curves, runs = curves_table(results)
         ratios = []

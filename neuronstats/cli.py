@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -11,15 +14,14 @@ from neuronstats.errors import InputError
 
 
 def _log_to(path=None):
-    """A logger that prints and, given a path, appends each line to that log file."""
-
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-        if path:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(msg + "\n")
-
-    return log
+    """Progress goes through ``logging`` (shown on stderr unless --quiet); given a path,
+    the package's log lines are appended to that file too. Returns None: library calls
+    log by themselves."""
+    if path:
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logging.getLogger("neuronstats").addHandler(handler)
+    return None
 
 
 def cmd_train(a) -> int:
@@ -81,15 +83,17 @@ def cmd_bench(a) -> int:
 def cmd_replicate(a) -> int:
     from neuronstats.study import load_study, run_study
 
+    from neuronstats.study import check_out_dir
+
     study = load_study(a.study)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_dir(a.out)
     log = _log_to(out / "replicate.log")
     if a.train_only:
+        from neuronstats.engine import dask_session
         from neuronstats.study import train_study
 
-        timings, _, _ = train_study(study, a.data_dir, a.cache_dir, log=log, scheduler=a.scheduler,
-                                    workers=a.workers)
+        with dask_session(a.scheduler, a.workers) as client:
+            timings = train_study(study, a.data_dir, a.cache_dir, log=log, client=client)
         for name, t in timings.items():
             print(f"{name}: {100 * t['test_accuracy']:.1f} % ({t['epochs']} epochs, {t['stopped']})")
         return 0
@@ -278,7 +282,7 @@ def main(argv=None) -> int:
         else:
             r.add_argument("--study", required=True, help="study TOML (see analyses/)")
         r.add_argument("--data-dir", default="../shared/data")
-        r.add_argument("--out", default="results")
+        r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
         r.add_argument("--cache-dir", default=None)
         r.add_argument("--quiet", action="store_true")
         r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
@@ -332,6 +336,8 @@ def main(argv=None) -> int:
     bs.set_defaults(func=cmd_bench_stats)
 
     a = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -342,3 +348,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("neuronstats: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            print(f"neuronstats: error: disk full while writing {exc.filename or 'a file'} "
+                  f"({shutil.disk_usage('.').free // 2**20} MiB free here); free space and rerun to resume",
+                  file=sys.stderr)
+            return 2
+        raise

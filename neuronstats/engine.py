@@ -14,9 +14,13 @@ finds the finished model, or waits for it, and never trains it twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+import uuid
+
+from tqdm.auto import tqdm
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +30,14 @@ def local_cluster(workers: int | None = None):
     from dask.distributed import LocalCluster
 
     n = workers or max(1, len(os.sched_getaffinity(0)))
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                         env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
 
 
 def _train_job(cfg, data_dir, cache_dir, _parent=None) -> dict:
     """One model (cached → loaded; killed → resumed from its checkpoint)."""
-    import logging as _logging
-
     from neuronstats.model.train import train
 
-    _logging.basicConfig(level=_logging.INFO, format="%(asctime)s %(message)s")
     t = time.perf_counter()
     res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=False)  # progress through logging
     return {"name": cfg.name, "run_dir": str(res.run_dir), "key": res.key, "test_accuracy": res.test["accuracy"],
@@ -44,18 +45,67 @@ def _train_job(cfg, data_dir, cache_dir, _parent=None) -> dict:
             "epochs": len(res.history), "stopped": res.stopped, "device": res.device}
 
 
-def train_all(configs, data_dir=None, cache_dir=None, scheduler: str | None = None, workers: int | None = None,
-              on_done=None) -> dict:
-    """Train ``configs`` (RunConfigs) on Dask; returns ``{name: job result dict}``.
+@contextlib.contextmanager
+def dask_session(scheduler: str | None = None, workers: int | None = None):
+    """A Dask client for the study's jobs, or None (``workers = 0``: run in this process)."""
+    if workers == 0 and not scheduler:
+        yield None
+        return
+    from dask.distributed import Client
+
+    cluster = None if scheduler else local_cluster(workers)
+    client = Client(scheduler or cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs", deps: dict | None = None):
+    """Run ``jobs`` (``{key: (fn, args)}``) and yield ``(key, result)`` as each finishes:
+    on Dask when ``client`` is given (retried twice if a worker dies), else here, in
+    order. ``deps`` maps a job key to the key whose result it waits for (passed as its
+    last argument)."""
+    deps = deps or {}
+    bar = tqdm(total=len(jobs), desc=desc, unit="job", disable=not progress)
+    try:
+        if client is None:
+            done: dict = {}
+            for key, (fn, args) in jobs.items():
+                extra = (done[deps[key]],) if key in deps else ()
+                done[key] = fn(*args, *extra)
+                bar.update()
+                yield key, done[key]
+            return
+        from dask.distributed import as_completed
+
+        futures, keys = {}, {}
+        for key, (fn, args) in jobs.items():
+            extra = (futures[deps[key]],) if key in deps else ()
+            fut = client.submit(fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
+                                pure=False, retries=2)
+            futures[key], keys[fut.key] = fut, key
+        for fut in as_completed(list(futures.values())):
+            bar.update()
+            yield keys[fut.key], fut.result()
+    finally:
+        bar.close()
+
+
+def _slug(key) -> str:
+    return "-".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def train_all(configs, data_dir=None, cache_dir=None, client=None, on_done=None, progress: bool = False) -> dict:
+    """Train ``configs`` (RunConfigs); returns ``{name: job result dict}``.
 
     Parents of fine-tuned configs are trained first (their jobs are dependencies).
     Prepared data is built once here, before any job, so workers only load it.
     ``on_done(result, k, n)`` is called as each model finishes."""
-    from dask.distributed import Client, as_completed
-
     from neuronstats.data.examples import prepare
 
-    configs = list(configs)
     every = {}
     for cfg in configs:  # parents first, each once
         chain, c = [], cfg
@@ -66,25 +116,13 @@ def train_all(configs, data_dir=None, cache_dir=None, scheduler: str | None = No
             every.setdefault(c.name, c)
     for c in every.values():
         if c.init is None:
-            prepare(c.data, data_dir, cache_dir=cache_dir, progress=True)  # cache warm before fan-out
-    cluster = None if scheduler else local_cluster(workers)
-    client = Client(scheduler or cluster)
-    try:
-        futures = {}
-        for name, c in every.items():
-            parent = futures.get(c.init.name) if c.init is not None else None
-            futures[name] = client.submit(_train_job, c, str(data_dir) if data_dir else None,
-                                          str(cache_dir) if cache_dir else None, parent,
-                                          key=f"train-{name}-{c.hash()}", pure=False, retries=2)
-        out = {}
-        for k, fut in enumerate(as_completed(list(futures.values())), 1):
-            res = fut.result()
-            out[res["name"]] = res
-            if on_done:
-                on_done(res, k, len(futures))
-        return out
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
+            prepare(c.data, data_dir, cache_dir=cache_dir, progress=progress)  # cache warm before fan-out
+    dd, cd = (str(data_dir) if data_dir else None), (str(cache_dir) if cache_dir else None)
+    jobs = {name: (_train_job, (c, dd, cd)) for name, c in every.items()}
+    deps = {name: c.init.name for name, c in every.items() if c.init is not None}
+    out = {}
+    for k, (name, res) in enumerate(run_jobs(jobs, client, desc="train", deps=deps), 1):
+        out[name] = res
+        if on_done:
+            on_done(res, k, len(jobs))
+    return out

@@ -9,8 +9,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import torch
-
 
 def _atomic(path, write):
     path = Path(path)
@@ -35,6 +33,8 @@ def write_json(path, obj) -> None:
 
 
 def save_torch(path, obj) -> None:
+    import torch
+
     _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
@@ -50,13 +50,20 @@ def write_npz(path, **arrays) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(lock_path):
+def exclusive(lock_path, wait: bool = True):
     """Hold an exclusive advisory lock on ``lock_path`` (created if needed) while inside;
-    a second process blocks until the first leaves (or dies: the OS drops its lock)."""
+    a second process blocks until the first leaves (or dies: the OS drops its lock).
+    ``wait=False``: fail at once with an :class:`InputError` instead of waiting."""
+    from neuronstats.errors import InputError
+
     lock_path = Path(lock_path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise InputError("another neuronstats run is writing here", path=lock_path.parent,
+                             expected="one run per results folder; wait for it or choose another --out") from None
         try:
             yield
         finally:

@@ -16,7 +16,9 @@ Study TOML::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import logging
 import platform
 import subprocess
 import time
@@ -27,8 +29,17 @@ import pandas as pd
 import tomllib
 
 from neuronstats import __version__, io
-from neuronstats.config import config_from_dict
+from neuronstats.config import _build, config_from_dict
 from neuronstats.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+# the findings a study can run (neuronstats.findings.run.FINDINGS has one function per name;
+# listed here so that a study file is checked in milliseconds, before torch is imported)
+FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligible", "gates")
+CI_METHODS = ("seed_t", "percentile")
+CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
+FINDINGS_VERSION = 1  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass
@@ -76,6 +87,31 @@ class Study:
                     yield ds, cell, seed, self.config(ds, cell, seed)
 
 
+def check_findings(names, where: str, path) -> None:
+    if not isinstance(names, list) or any(n not in FINDING_NAMES for n in names):
+        bad = [n for n in names if n not in FINDING_NAMES] if isinstance(names, list) else names
+        raise InputError(f"{where} has unknown finding(s) {bad!r}", path=path,
+                         expected="names from " + ", ".join(map(repr, FINDING_NAMES)))
+
+
+def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
+    """Names and ranges of the [analysis] table, checked before any work."""
+    check_findings(a.findings, "analysis.findings", path)
+    if a.ci_method not in CI_METHODS:
+        raise InputError(f"analysis.ci_method = {a.ci_method!r}", path=path, expected=" | ".join(CI_METHODS))
+    if a.correction not in CORRECTIONS:
+        raise InputError(f"analysis.correction = {a.correction!r}", path=path, expected=" | ".join(CORRECTIONS))
+    if not 0 < a.alpha < 1:
+        raise InputError(f"analysis.alpha = {a.alpha}", path=path, expected="0 < alpha < 1")
+    for key in ("n_null", "n_units", "min_examples", "n_sets", "n_perm", "max_examples"):
+        if getattr(a, key) < 1:
+            raise InputError(f"analysis.{key} = {getattr(a, key)}", path=path, expected="≥ 1")
+    for key in ("margin", "x_margin"):
+        if not 0 < getattr(a, key) < 1:
+            raise InputError(f"analysis.{key} = {getattr(a, key)}", path=path, expected="between 0 and 1")
+    return a
+
+
 def load_study(path) -> Study:
     path = Path(path)
     if not path.is_file():
@@ -88,14 +124,12 @@ def load_study(path) -> Study:
     if set(raw) - known:
         raise InputError(f"unknown key(s) {sorted(set(raw) - known)}", path=path, expected=", ".join(sorted(known)))
     seeds, cells = raw.get("seeds", [0]), raw.get("cells", ["gru"])
-    if not (isinstance(seeds, list) and all(isinstance(s, int) for s in seeds) and len(seeds) >= 2):
-        raise InputError(f"seeds = {seeds!r}", path=path, expected="a list of at least two integer seeds")
+    if not (isinstance(seeds, list) and all(isinstance(s, int) for s in seeds) and seeds
+            and len(set(seeds)) == len(seeds)):
+        raise InputError(f"seeds = {seeds!r}", path=path, expected="a list of distinct integer seeds")
     if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
         raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
-    a = raw.get("analysis", {})
-    bad = set(a) - {f.name for f in dataclasses.fields(AnalysisConfig)}
-    if bad:
-        raise InputError(f"unknown analysis key(s) {sorted(bad)}", path=path)
+    analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
     datasets, dataset_findings, dataset_init = {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
@@ -104,6 +138,7 @@ def load_study(path) -> Study:
             raise InputError(f"[[dataset]] #{i + 1} has no name", path=path)
         if "findings" in d:
             dataset_findings[name] = d.pop("findings")
+            check_findings(dataset_findings[name], f"[[dataset]] {name}: findings", path)
         if "init" in d:
             parent = d.pop("init")
             if parent not in datasets:
@@ -113,7 +148,7 @@ def load_study(path) -> Study:
         datasets[name] = config_from_dict(d, f"{path} [[dataset]] {name}")
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
-    study = Study(raw.get("name", path.stem), seeds, cells, datasets, AnalysisConfig(**a), str(path),
+    study = Study(raw.get("name", path.stem), seeds, cells, datasets, analysis, str(path),
                   dataset_findings, dataset_init)
     for _ds, _cell, _seed, cfg in study.runs():
         cfg.check(f"{path} [[dataset]] {_ds}")
@@ -143,94 +178,174 @@ def _versions() -> dict:
             "statsmodels": statsmodels.__version__, "pandas": pd.__version__}
 
 
-def train_study(study: Study, data_dir, cache_dir=None, log=None, scheduler=None, workers=None):
-    """Train every model of the study on Dask (cached models load at once).
-    Returns (per-model facts, {(dataset, cell): [models by seed]}, {dataset: Dataset})."""
-    from neuronstats.data.examples import prepare
-    from neuronstats.engine import train_all
-    from neuronstats.model.train import load_trained
+def check_out_dir(out_dir) -> Path:
+    """Create ``out_dir`` if needed and check that it is writable, before any work."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write the results folder: {exc.strerror}", path=out_dir,
+                         expected="a writable folder for --out") from None
+    return out_dir
 
-    runs = list(study.runs())
+
+def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -> dict:
+    """Train every model of the study (cached models load at once; on Dask when
+    ``client`` is given). Returns ``{model name: facts}`` with its ``run_dir``."""
+    from neuronstats.engine import train_all
+
     t0 = time.perf_counter()
 
     def done(res, k, n):
-        if log:
-            eta = (time.perf_counter() - t0) / k * (n - k)
-            log(f"model {k} of {n}: {res['name']} test accuracy {res['test_accuracy']:.3f} "
-                f"({res['train_seconds'] / 60:.1f} min training; study training ETA {eta / 60:.0f} min)")
+        eta = (time.perf_counter() - t0) / k * (n - k)
+        _say(log, f"model {k} of {n}: {res['name']} test accuracy {res['test_accuracy']:.3f} "
+                  f"({res['train_seconds'] / 60:.1f} min training; training ETA {eta / 60:.0f} min)")
 
-    results = train_all([cfg for *_, cfg in runs], data_dir, cache_dir, scheduler=scheduler, workers=workers,
-                        on_done=done)
-    prepared, models, timings = {}, {}, {}
-    for ds, cell, _seed, cfg in runs:
-        res = results[cfg.name]
-        if ds not in prepared:
-            parent = load_trained(res["run_dir"]).vocab if cfg.init is not None else None
-            prepared[ds] = prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=parent)
-        trained = load_trained(res["run_dir"], dataset=prepared[ds])
-        models.setdefault((ds, cell), []).append(trained.model)
-        timings[cfg.name] = {k: res[k] for k in ("seconds_this_run", "train_seconds", "device", "epochs",
-                                                  "stopped", "test_accuracy")}
-        timings[cfg.name]["model_key"] = res["key"]
-    return timings, models, prepared
+    return train_all([cfg for *_, cfg in study.runs()], data_dir, cache_dir, client=client, on_done=done)
+
+
+def _say(log, msg: str) -> None:
+    logger.info(msg)
+    if log:
+        log(msg)
+
+
+def finding_key(name: str, dataset: str, cell: str, model_dirs: list, examples_key: str,
+                analysis: AnalysisConfig) -> str:
+    """Content key of one finding's result: the models (their content-keyed folders), the
+    test examples, every analysis setting, and :data:`FINDINGS_VERSION`."""
+    blob = json.dumps({"finding": name, "dataset": dataset, "cell": cell,
+                       "models": [Path(d).name for d in model_dirs], "examples": examples_key,
+                       "analysis": dataclasses.asdict(analysis), "version": FINDINGS_VERSION}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
+                  analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None) -> dict:
+    """Positioning and every finding for one dataset × cell (one job). Each result is
+    cached in ``partial_dir`` under its content key, so a killed study resumes at
+    finding granularity and a changed input never reuses an old result.
+
+    Returns ``{name: {"rows", "seed_values", "figure_data", "seconds"}}`` and ``"_vocab"``."""
+    from neuronstats.data.examples import prepare
+    from neuronstats.findings.context import Context, FindingsConfig
+    from neuronstats.findings.positioning import positioning_rows
+    from neuronstats.findings.run import run_finding
+    from neuronstats.model.train import heldout_examples, load_trained
+
+    partial_dir = Path(partial_dir)
+    trained = [load_trained(d) for d in model_dirs]
+    vocab = trained[0].vocab
+    ds = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if fine_tuned else None)
+    ex_key = f"{ds.key}:{tmpl.data.split_seed}:{tmpl.data.max_test}:{tmpl.data.n_tokens}"
+    a = analysis
+    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
+                          max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
+                          ci_method=a.ci_method)
+    models = [t.model for t in trained]
+    ex, ctx = None, None
+    out = {"_vocab": vocab.itos}
+    for name in ["positioning", *names]:
+        key = finding_key(name, dataset, cell, model_dirs, ex_key, analysis)
+        stem = f"{dataset}-{cell}-{name.replace(' ', '_')}"
+        cached = partial_dir / f"{stem}-{key}.json"
+        if cached.exists():
+            out[name] = json.loads(cached.read_text())
+            continue
+        t = time.perf_counter()
+        if ex is None:
+            ex = heldout_examples(ds, tmpl)
+        if name == "positioning":
+            values: dict = {}
+            rows = positioning_rows(dataset, cell, models, ex, n_null=a.n_null, alpha=a.alpha,
+                                    ci_method=a.ci_method, store=values)
+            figs: dict = {}
+        else:
+            if ctx is None:
+                ctx = Context(dataset, cell, models, ex, fcfg, vocab=vocab.itos)
+            before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
+            rows = run_finding(name, ctx)
+            values = {k: v for k, v in ctx.seed_values.items() if k not in before}
+            figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
+        result = {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()], "figure_data": figs,
+                  "seconds": time.perf_counter() - t, "key": key}
+        io.write_json(cached, result)
+        for old in partial_dir.glob(f"{stem}-*.json"):  # results of changed inputs: never reused, so removed
+            if old != cached:
+                old.unlink(missing_ok=True)
+        logger.info("%s %s %s: %d rows (%.0f s)", dataset, cell, name, len(rows), time.perf_counter() - t)
+        out[name] = json.loads(cached.read_text())
+    return out
 
 
 def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False, scheduler=None,
               workers=None) -> pd.DataFrame:
-    """Train every model (cached), run the findings, write tables; returns the summary."""
-    from neuronstats.findings.positioning import positioning_rows
-    from neuronstats.model.train import heldout_examples
-    from neuronstats.report.figures import counting_curves_figure, gates_figure, storing_pca_figure
+    """Train every model (cached), run the findings (cached), write tables, figures and
+    the manifest; returns the summary. ``workers = 0`` runs everything in this process;
+    otherwise jobs run on Dask (``scheduler`` address, or a local cluster)."""
+    from neuronstats.engine import dask_session, run_jobs
+
+    t_start = time.perf_counter()
+    out_dir = check_out_dir(out_dir)
+    with io.exclusive(out_dir / ".lock", wait=False), dask_session(scheduler, workers) as client:
+        trained = train_study(study, data_dir, cache_dir, log=log, client=client)
+        jobs = {}
+        for ds, tmpl in study.datasets.items():
+            for cell in study.cells:
+                dirs = [trained[study.config(ds, cell, s).name]["run_dir"] for s in study.seeds]
+                names = study.dataset_findings.get(ds, study.analysis.findings)
+                jobs[(ds, cell)] = (cell_findings, (ds, cell, dirs, tmpl, ds in study.dataset_init, names,
+                                                    study.analysis, str(out_dir / ".partial"), data_dir, cache_dir))
+        results = {}
+        for k, (job, res) in enumerate(run_jobs(jobs, client, progress=progress, desc="findings"), 1):
+            results[job] = res
+            _say(log, f"findings {k} of {len(jobs)}: {job[0]} {job[1]} done")
+    summary = write_reports(study, results, out_dir)
+    manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
+                "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
+                "fine_tuned_from": study.dataset_init,
+                "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
+                "versions": _versions(), "models": {k: {f: v for f, v in t.items() if f != "run_dir"}
+                                                    for k, t in trained.items()},
+                "findings": {f"{ds}-{cell}-{name}": {"seconds": r["seconds"], "key": r["key"]}
+                             for (ds, cell), res in results.items() for name, r in res.items() if name != "_vocab"},
+                "seconds_this_run": time.perf_counter() - t_start}
+    io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
+    return summary
+
+
+def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
+    """Tables (CSV + LaTeX) per dataset × finding, GRU-vs-LSTM tables, figures, summary."""
+    from neuronstats.findings.run import compare_rows
+    from neuronstats.report.figures import (
+        counting_curves_figure,
+        gates_figure,
+        storing_pca_figure,
+        table1_figure,
+    )
     from neuronstats.report.tables import write_tables
     from neuronstats.stats.multitest import correct
     from neuronstats.stats.row import rows_to_frame
 
-    t_start = time.perf_counter()
-    out_dir = Path(out_dir)
-    all_rows = []
-    timings, models, prepared = train_study(study, data_dir, cache_dir, log=log, scheduler=scheduler,
-                                            workers=workers)
-    from neuronstats.findings.context import Context, FindingsConfig
-    from neuronstats.findings.run import FINDINGS, compare_rows, run_finding
-
     a = study.analysis
-    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
-                          max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
-                          ci_method=a.ci_method)
-    partial = out_dir / ".partial"
-    for ds, tmpl in study.datasets.items():
-        ex = heldout_examples(prepared[ds], tmpl)
-        tables = {"positioning": []}
-        seed_values, figure_data = {}, {}
+    all_rows = []
+    for ds in study.datasets:
+        tables: dict = {}
+        seed_values: dict = {}
+        figure_data: dict = {}
+        names = {}
         for cell in study.cells:
-            tables["positioning"] += positioning_rows(ds, cell, models[(ds, cell)], ex, n_null=a.n_null,
-                                                      alpha=a.alpha, ci_method=a.ci_method,
-                                                      store=seed_values.setdefault(cell, {}))
-            ctx = None
-            for name in study.dataset_findings.get(ds, a.findings):
-                if name not in FINDINGS:
-                    raise InputError(f"unknown finding {name!r}", path=study.source, expected=", ".join(FINDINGS))
-                cached = partial / f"{ds}-{cell}-{name.replace(' ', '_')}.json"
-                if cached.exists():  # resume at finding granularity
-                    saved = json.loads(cached.read_text())
-                    rows, values = saved["rows"], {tuple(k): v for k, v in saved["seed_values"]}
-                    figs = saved.get("figure_data", {})
-                else:
-                    if ctx is None:
-                        ctx = Context(ds, cell, models[(ds, cell)], ex, fcfg, vocab=prepared[ds].vocab.itos)
-                    t = time.perf_counter()
-                    before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
-                    rows = run_finding(name, ctx)
-                    values = {k: v for k, v in ctx.seed_values.items() if k not in before}
-                    figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
-                    io.write_json(cached, {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()],
-                                           "figure_data": figs, "seconds": time.perf_counter() - t})
-                    if log:
-                        log(f"{ds} {cell} {name}: {len(rows)} rows ({time.perf_counter() - t:.0f} s)")
-                tables.setdefault(name, []).extend(rows)
-                seed_values.setdefault(cell, {}).update(values)
-                figure_data.setdefault(cell, {}).update(figs)
-        names = dict(enumerate(prepared[ds].vocab.itos))
+            res = results[(ds, cell)]
+            names = dict(enumerate(res["_vocab"]))
+            for name, r in res.items():
+                if name == "_vocab":
+                    continue
+                tables.setdefault(name, []).extend(r["rows"])
+                seed_values.setdefault(cell, {}).update({tuple(k): v for k, v in r["seed_values"]})
+                figure_data.setdefault(cell, {}).update(r["figure_data"])
         for name, rows in tables.items():
             table = correct(rows_to_frame(rows), a.correction)
             write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
@@ -254,15 +369,5 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                                  caption=f"GRU vs LSTM, {finding}, {ds}")
     summary = pd.concat(all_rows, ignore_index=True)
     write_tables(summary, out_dir / "summary", caption=f"{study.name}: summary")
-    from neuronstats.report.figures import table1_figure
-
     table1_figure(summary, out_dir / "figures" / "table1")
-    manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
-                "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
-                "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
-                "versions": _versions(), "models": timings,
-                "findings_seconds": {f.stem: json.loads(f.read_text()).get("seconds")
-                                     for f in sorted(partial.glob("*.json"))},
-                "seconds_this_run": time.perf_counter() - t_start}
-    io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
     return summary

@@ -11,7 +11,7 @@ def test_train_then_evaluate_from_the_cli(tmp_path, capsys):
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "test positioning accuracy" in out and "device: cpu" in out
-    model = next((tmp_path / "cache").glob("*/model.pt"))
+    model = next((tmp_path / "cache").glob("models/*/model.pt"))
     assert main(["evaluate", str(model), "--split", "val"]) == 0
     assert "val: positioning accuracy" in capsys.readouterr().out
 
@@ -38,7 +38,7 @@ def test_record_and_sweep_from_the_cli(tmp_path, capsys):
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(dump_config(tiny_config()))
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
-    model = str(next((tmp_path / "cache").glob("*/model.pt")))
+    model = str(next((tmp_path / "cache").glob("models/*/model.pt")))
     capsys.readouterr()
     assert main(["record", model, "--out", str(tmp_path / "rec.npz"), "--limit", "50"]) == 0
     from neuronstats.record import load_recording
@@ -58,7 +58,7 @@ def test_find_from_the_cli(tmp_path, capsys):
     cfg = tmp_path / "learn.toml"
     cfg.write_text(dump_config(learnable_config()))
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
-    model = str(next((tmp_path / "cache").glob("*/model.pt")))
+    model = str(next((tmp_path / "cache").glob("models/*/model.pt")))
     capsys.readouterr()
     assert main(["find", model, "--hypothesis", "counting", "--n-perm", "99", "--limit", "300",
                  "--out", str(tmp_path / "ns.json")]) == 0
@@ -66,3 +66,17 @@ def test_find_from_the_cli(tmp_path, capsys):
     assert "stage 1: LinearSVC training accuracy" in out and "stage 2 (IG) kept" in out
     assert main(["find", model, "--hypothesis", "storing", "--token", "nope"]) == 2
     assert "not in the model's vocabulary" in capsys.readouterr().err
+
+
+def test_misspelled_finding_fails_in_seconds_before_any_work(tmp_path, capsys):
+    import time
+
+    study = tmp_path / "s.toml"
+    study.write_text('seeds = [0, 1]\n[analysis]\nfindings = ["storing", "countng"]\n[[dataset]]\nname = "x"\n'
+                     'data = { source = "synthetic" }\n')
+    t = time.perf_counter()
+    assert main(["replicate", str(study), "--out", str(tmp_path / "out")]) == 2
+    assert time.perf_counter() - t < 5
+    err = capsys.readouterr().err
+    assert "countng" in err and "s.toml" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()  # nothing created

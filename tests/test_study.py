@@ -13,7 +13,7 @@ n_null = 99
 n_sets = 20
 n_perm = 49
 n_units = 2
-min_examples = 3
+min_examples = 2
 [[dataset]]
 name = "synthetic"
 [dataset.data]
@@ -39,7 +39,7 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     (tmp_path / "s.toml").write_text(STUDY)
     study = load_study(tmp_path / "s.toml")
     assert len(list(study.runs())) == 4
-    first = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
+    first = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     for f in ("synthetic/positioning.csv", "synthetic/positioning.tex", "summary.csv", "manifest.json",
               "synthetic/storing.csv", "synthetic/counting.tex", "synthetic/triggering.csv",
               "synthetic/outputting.csv", "synthetic/x_t_negligible.csv", "synthetic/gru_vs_lstm.csv",
@@ -51,8 +51,25 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     assert set(first.finding) >= {"positioning", "counting", "triggering", "x_t negligible"}
     cmp = pd.read_csv(tmp_path / "out" / "synthetic" / "gru_vs_lstm.csv")
     assert "positioning" in set(cmp.finding)
-    again = run_study(study, None, tmp_path / "out2", cache_dir=tmp_path / "cache")  # models cached
+    again = run_study(study, None, tmp_path / "out2", cache_dir=tmp_path / "cache", workers=0)  # models cached
     pd.testing.assert_frame_equal(first, again)  # same seeds -> same numbers
+
+
+def test_changed_study_never_reuses_a_stale_finding(tmp_path, monkeypatch):
+    from neuronstats.findings import run as run_mod
+
+    (tmp_path / "s.toml").write_text(STUDY)
+    run_study(load_study(tmp_path / "s.toml"), None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
+    calls = []
+    real = run_mod.FINDINGS["outputting"]
+    monkeypatch.setitem(run_mod.FINDINGS, "outputting", lambda ctx: calls.append(ctx.cfg.n_sets) or real(ctx))
+    (tmp_path / "s.toml").write_text(STUDY.replace("n_sets = 20", "n_sets = 30"))
+    changed = run_study(load_study(tmp_path / "s.toml"), None, tmp_path / "out", cache_dir=tmp_path / "cache",
+                        workers=0)
+    assert calls == [30, 30]  # both cells recomputed with the new setting, none reused
+    assert (changed[changed.finding == "outputting"].n_null.dropna() == 30).all()
+    stems = [p.name.rsplit("-", 1)[0] for p in (tmp_path / "out" / ".partial").glob("*.json")]
+    assert len(stems) == len(set(stems))  # the stale results were removed, not kept beside the new
 
 
 def test_killed_study_resumes_at_finding_granularity(tmp_path, monkeypatch):
@@ -60,24 +77,28 @@ def test_killed_study_resumes_at_finding_granularity(tmp_path, monkeypatch):
 
     (tmp_path / "s.toml").write_text(STUDY)
     study = load_study(tmp_path / "s.toml")
-    ref = run_study(study, None, tmp_path / "ref", cache_dir=tmp_path / "cache")
+    ref = run_study(study, None, tmp_path / "ref", cache_dir=tmp_path / "cache", workers=0)
     real = run_mod.FINDINGS["triggering"]
     monkeypatch.setitem(run_mod.FINDINGS, "triggering", lambda ctx: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
-        run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
-    done = {p.name for p in (tmp_path / "out" / ".partial").iterdir()}
-    assert "synthetic-gru-counting.json" in done and "synthetic-gru-triggering.json" not in done
+        run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
+    done = {p.name.rsplit("-", 1)[0] for p in (tmp_path / "out" / ".partial").iterdir()}
+    assert "synthetic-gru-counting" in done and "synthetic-gru-triggering" not in done
     calls = []
     monkeypatch.setitem(run_mod.FINDINGS, "counting", lambda ctx: calls.append(1) or [])
     monkeypatch.setitem(run_mod.FINDINGS, "triggering", real)
-    resumed = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache")
+    resumed = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     assert calls == [1]  # gru counting came from the partial results; only lstm counting ran
     gru = resumed[resumed.cell == "gru"]
     pd.testing.assert_frame_equal(gru.reset_index(drop=True), ref[ref.cell == "gru"].reset_index(drop=True))
 
 
 @pytest.mark.parametrize("text, match", [
-    ("seeds = [0]\n", "at least two"),
+    ("seeds = []\n", "distinct integer seeds"),
+    ("seeds = [0, 1]\n[analysis]\nfindings = ['storing', 'countng']\n", "countng"),
+    ("seeds = [0, 1]\n[analysis]\nci_method = 'bca'\n", "ci_method"),
+    ("seeds = [0, 1]\n[analysis]\ncorrection = 'hlm'\n", "correction"),
+    ("seeds = [0, 1]\n[analysis]\nn_sets = 'many'\n", "wrong type"),
     ("cells = ['rnn']\nseeds = [0, 1]\n", "cells"),
     ("seeds = [0, 1]\nbogus = 1\n", "unknown key"),
     ("seeds = [0, 1]\n", "no \\[\\[dataset\\]\\]"),
@@ -93,8 +114,8 @@ def test_analyze_cli_writes_tables_and_manifest(tmp_path, capsys):
 
     (tmp_path / "s.toml").write_text(STUDY)
     rc = main(["analyze", "--study", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), "--cache-dir",
-               str(tmp_path / "cache"), "--quiet"])
+               str(tmp_path / "cache"), "--quiet", "--workers", "0"])
     assert rc == 0 and "tables, summary and manifest" in capsys.readouterr().out
     assert (tmp_path / "out" / "synthetic" / "counting.tex").is_file()
     manifest = __import__("json").loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["findings_seconds"] and all(v >= 0 for v in manifest["findings_seconds"].values())
+    assert manifest["findings"] and all(v["seconds"] >= 0 for v in manifest["findings"].values())

@@ -1,0 +1,71 @@
+"""The study engine on Dask: equal to a serial run, and a killed worker's job retried."""
+
+import filecmp
+import hashlib
+import os
+import signal
+import threading
+import time
+
+import pytest
+import torch
+
+from neuronstats.engine import dask_session, run_jobs
+from neuronstats.model.train import train
+from neuronstats.study import load_study, run_study
+from tests.conftest import tiny_config
+from tests.test_study import STUDY
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def _files(root):
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.suffix in (".csv", ".tex"))
+
+
+def test_local_cluster_study_equals_serial_study(tmp_path):
+    (tmp_path / "s.toml").write_text(STUDY)
+    study = load_study(tmp_path / "s.toml")
+    run_study(study, None, tmp_path / "serial", cache_dir=tmp_path / "c1", workers=0)
+    run_study(study, None, tmp_path / "dask", cache_dir=tmp_path / "c2", workers=2)
+    a, b = _files(tmp_path / "serial"), _files(tmp_path / "dask")
+    assert a == b and len(a) > 10
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path / "serial", tmp_path / "dask", [str(p) for p in a],
+                                           shallow=False)
+    assert not mismatch and not errors  # byte-identical tables
+
+
+def _state_sha(result) -> str:
+    h = hashlib.sha256()
+    for k, v in sorted(result.model.state_dict().items()):
+        h.update(k.encode() + v.numpy().tobytes())
+    return h.hexdigest()
+
+
+def _train_and_sha(cfg, cache_dir):
+    return _state_sha(train(cfg, cache_dir=cache_dir, progress=False))
+
+
+def test_killed_worker_job_is_retried_with_identical_result(tmp_path):
+    cfg = tiny_config(max_epochs=12, patience=12)
+    cfg.data.synth_docs = 150
+    ref = _train_and_sha(cfg, tmp_path / "ref")
+    with dask_session(workers=1) as client:
+        pids = list(client.run(os.getpid).values())
+        killed = []
+
+        def kill_when_checkpointed():  # kill the worker once training has written a checkpoint
+            deadline = time.time() + 60
+            while time.time() < deadline and not killed:
+                if list((tmp_path / "run" / "models").glob("*/checkpoint.pt")):
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(pids[0])
+                time.sleep(0.05)
+
+        t = threading.Thread(target=kill_when_checkpointed)
+        t.start()
+        results = dict(run_jobs({"m": (_train_and_sha, (cfg, tmp_path / "run"))}, client))
+        t.join()
+    assert killed, "training finished before a checkpoint was seen; make the model train longer"
+    assert results["m"] == ref
+    torch.set_num_threads(1)
