@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import logging
 import shutil
 import sys
@@ -11,6 +12,10 @@ import warnings
 from pathlib import Path
 
 from neuronstats.errors import InputError
+
+
+DATA_DIR = os.environ.get("NEURONSTATS_DATA", "data")
+DATA_HELP = "folder the corpora's paths are relative to (default: $NEURONSTATS_DATA or ./data)"
 
 
 def _log_to(path=None):
@@ -41,21 +46,15 @@ def cmd_train(a) -> int:
 def cmd_evaluate(a) -> int:
     import numpy as np
 
-    from neuronstats.data.examples import prepare
     from neuronstats.model.decode import positioning_accuracy
-    from neuronstats.model.train import check_vocab, hash_seed, heldout_examples, load_model
+    from neuronstats.model.train import load_with_data, split_examples
 
-    model, vocab, cfg = load_model(a.model)
-    ds = prepare(cfg.data, a.data_dir)
-    check_vocab(vocab.to_dict(), ds.vocab, a.model)
-    if a.split == "test":
-        ex = heldout_examples(ds, cfg)
-    else:
-        ex = ds.examples(a.split, hash_seed(cfg.data.split_seed, 3 * 10**6))
-    ex = ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
+    model, _, cfg, ds = load_with_data(a.model, a.data_dir)
+    full = split_examples(ds, cfg, a.split)
+    ex = full.subset(np.arange(min(len(full), a.limit or len(full))))
     res = positioning_accuracy(model, ex)
     print(f"{a.split}: positioning accuracy {100 * res['accuracy']:.2f} % ({res['n']} examples, "
-          f"per (w, T) pair {100 * res['per_token']:.2f} %, {ex.n_dropped_unk} dropped for <unk> w)")
+          f"per (w, T) pair {100 * res['per_token']:.2f} %; {full.n_dropped_unk} pairs dropped for <unk> w)")
     return 0
 
 
@@ -108,13 +107,10 @@ def cmd_replicate(a) -> int:
 def _model_examples(a):
     import numpy as np
 
-    from neuronstats.data.examples import prepare
-    from neuronstats.model.train import check_vocab, hash_seed, heldout_examples, load_model
+    from neuronstats.model.train import load_with_data, split_examples
 
-    model, vocab, cfg = load_model(a.model)
-    ds = prepare(cfg.data, a.data_dir)
-    check_vocab(vocab.to_dict(), ds.vocab, a.model)
-    ex = heldout_examples(ds, cfg) if a.split == "test" else ds.examples(a.split, hash_seed(cfg.data.split_seed, 3))
+    model, vocab, cfg, ds = load_with_data(a.model, a.data_dir)
+    ex = split_examples(ds, cfg, a.split)
     return model, vocab, ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
 
 
@@ -130,22 +126,34 @@ def cmd_record(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from neuronstats.intervene import Intervention, run, sweep
+    from neuronstats.intervene import Intervention, fitting_examples, run, sweep
     from neuronstats.stats.controls import control_sets, random_control_test
 
-    model, _, ex = _model_examples(a)
     neurons = tuple(int(i) for i in a.neurons.split(",")) if a.neurons else None
     kw = {"source_offset": a.source_offset} if a.op == "from_step" else {}
-    try:
+    try:  # the spec is checked before any data is read
         spec = Intervention(step=a.step, op=a.op, neurons=neurons, **kw)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    model, _, ex = _model_examples(a)
+    fits = fitting_examples([(spec,)], ex.T[:, 0])
+    if not fits.any():
+        raise InputError(f"no example has decoder times for {spec}", path=a.model,
+                         expected="a step (and source step) within 0..T+3 of some examples")
+    left_out = int((~fits).sum())
+    ex = ex.subset(fits.nonzero()[0]) if left_out else ex
+    try:
         conds = [(), (spec,)]
         if neurons:
             sets = control_sets(model.hidden, neurons, a.n_sets, seed=a.seed)
             conds += sweep((spec,), sets)
+        logging.getLogger(__name__).info("decoding %d examples under %d conditions", len(ex), len(conds))
         out = run(model, ex, conds)
     except ValueError as exc:  # a spec that does not fit this model
         raise InputError(str(exc), path=a.model) from None
     acc = out.at_T.mean(0)
+    if left_out:
+        print(f"{left_out} examples left out: {spec} has no such decoder step for them")
     print(f"{len(ex)} examples; accuracy (w at T): clean {100 * acc[0]:.1f} %, under {spec} {100 * acc[1]:.1f} %")
     if neurons:
         ctl = random_control_test(acc[0] - acc[1], acc[0] - acc[2:], "greater")
@@ -237,12 +245,15 @@ def cmd_bench_microscope(a) -> int:
 
 
 def main(argv=None) -> int:
+    from neuronstats import __version__
+
     p = argparse.ArgumentParser(prog="neuronstats", description=__doc__)
+    p.add_argument("--version", action="version", version=f"neuronstats {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     t = sub.add_parser("train", help="train (or load from cache, or resume) the model a TOML config describes")
     t.add_argument("config")
-    t.add_argument("--data-dir", default="../shared/data")
+    t.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     t.add_argument("--cache-dir", default=None)
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     t.add_argument("--quiet", action="store_true")
@@ -250,7 +261,7 @@ def main(argv=None) -> int:
 
     e = sub.add_parser("evaluate", help="positioning accuracy of a trained model.pt")
     e.add_argument("model")
-    e.add_argument("--data-dir", default="../shared/data")
+    e.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     e.add_argument("--split", choices=["train", "val", "test"], default="test")
     e.add_argument("--limit", type=int, default=0)
     e.set_defaults(func=cmd_evaluate)
@@ -258,7 +269,7 @@ def main(argv=None) -> int:
     d = sub.add_parser("data", help="corpus utilities")
     dsub = d.add_subparsers(dest="data_cmd", required=True)
     f = dsub.add_parser("fetch", help="download a corpus (checksums verified)")
-    f.add_argument("name", choices=["gutenberg", "lyrics"])
+    f.add_argument("name", choices=["gutenberg", "lyrics", "gutenberg-lahiri", "lyricsfreak"])
     f.add_argument("--to", required=True)
     f.add_argument("--url", default=None)
     f.add_argument("--sha256", default=None)
@@ -267,7 +278,7 @@ def main(argv=None) -> int:
 
     b = sub.add_parser("bench", help="throughput and time-to-accuracy curves for a grid of configs")
     b.add_argument("grid", nargs="?", default="analyses/bench_grid.toml")
-    b.add_argument("--data-dir", default="../shared/data")
+    b.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     b.add_argument("--out", default="results/bench")
     b.add_argument("--cache-dir", default=None)
     b.add_argument("--only", default="", help="run only configs whose name contains this")
@@ -281,7 +292,7 @@ def main(argv=None) -> int:
             r.add_argument("study")
         else:
             r.add_argument("--study", required=True, help="study TOML (see analyses/)")
-        r.add_argument("--data-dir", default="../shared/data")
+        r.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
         r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
         r.add_argument("--cache-dir", default=None)
         r.add_argument("--quiet", action="store_true")
@@ -295,7 +306,7 @@ def main(argv=None) -> int:
                            ("sweep", "decode under an intervention, with random-neuron control sets")):
         c = sub.add_parser(name, help=helptext)
         c.add_argument("model")
-        c.add_argument("--data-dir", default="../shared/data")
+        c.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
         c.add_argument("--split", choices=["train", "val", "test"], default="test")
         c.add_argument("--limit", type=int, default=1000)
         if name == "record":
@@ -316,7 +327,7 @@ def main(argv=None) -> int:
     fd.add_argument("model")
     fd.add_argument("--hypothesis", required=True, choices=["storing", "counting", "triggering", "outputting"])
     fd.add_argument("--token", default="")
-    fd.add_argument("--data-dir", default="../shared/data")
+    fd.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     fd.add_argument("--split", choices=["train", "val", "test"], default="test")
     fd.add_argument("--limit", type=int, default=2000)
     fd.add_argument("--n-perm", type=int, default=1000)
@@ -327,7 +338,7 @@ def main(argv=None) -> int:
     bm.add_argument("--model", default="", help="a trained model.pt (also runs the stages benchmark)")
     bm.add_argument("--from-grid", default="", help="or: the name of a bench-grid run (trained if not cached)")
     bm.add_argument("--grid", default="analyses/bench_grid.toml")
-    bm.add_argument("--data-dir", default="../shared/data")
+    bm.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     bm.add_argument("--out", default="results/bench")
     bm.set_defaults(func=cmd_bench_microscope)
 

@@ -116,13 +116,37 @@ def _check(conditions, H: int, S: int, T: np.ndarray):
                 raise ValueError(f"neuron ids {s.neurons} outside 0..{H - 1}")
             if isinstance(s.value, tuple) and len(s.value) != H:
                 raise ValueError(f"value has {len(s.value)} entries, the state has {H}")
-            t = _resolve(s.step, T)
-            if (t < 0).any() or (t > S).any():
+            ok_t, ok_src = _times_ok(s, T, S)
+            if not ok_t.all():
                 raise ValueError(f"step {s.step!r} falls outside decoder times 0..{S} for some examples")
-            if s.op in ("from_step", "from_example"):
-                src = _resolve(s.source, T) if s.source is not None else t + (s.source_offset or 0)
-                if (src < 0).any() or (src > S).any():
-                    raise ValueError(f"source time outside 0..{S} for some examples (spec {s})")
+            if not ok_src.all():
+                raise ValueError(f"source time outside 0..{S} for some examples (spec {s})")
+
+
+def _times_ok(s, T: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per example: does the spec's step, and its source step, fall within 0..S?"""
+    t = _resolve(s.step, T)
+    ok_t = (t >= 0) & (t <= S)
+    ok_src = np.ones_like(ok_t)
+    if s.op in ("from_step", "from_example"):
+        src = _resolve(s.source, T) if s.source is not None else t + (s.source_offset or 0)
+        ok_src = (src >= 0) & (src <= S)
+    return ok_t, ok_src
+
+
+def fitting_examples(conditions, T: np.ndarray, extra_steps: int = 3) -> np.ndarray:
+    """Mask of the examples (by their T) on which every spec of every condition has its
+    step and source step within the decoded times — e.g. ``from_step`` with
+    ``source_offset=-1`` at ``T-1`` needs T ≥ 2. Callers leave the others out, counted."""
+    T = np.asarray(T)
+    S = int(T.max(initial=0)) + extra_steps
+    ok = np.ones(len(T), dtype=bool)
+    for cond in conditions:
+        for s in cond:
+            if isinstance(s, Intervention):
+                ok_t, ok_src = _times_ok(s, T, S)
+                ok &= ok_t & ok_src
+    return ok
 
 
 @torch.no_grad()

@@ -50,6 +50,14 @@ def test_record_and_sweep_from_the_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "random 3-neuron sets" in out and "p = " in out and (tmp_path / "sw.npz").is_file()
     assert main(["sweep", model, "--neurons", "0,99", "--limit", "10"]) == 2  # neuron 99 does not exist
+    capsys.readouterr()
+    # T = 1 examples have no step T-2 to copy from: left out and counted, not a late failure
+    assert main(["sweep", model, "--step", "T-1", "--op", "from_step", "--source-offset", "-1",
+                 "--limit", "200", "--n-sets", "5", "--neurons", "0,1"]) == 0
+    out = capsys.readouterr().out
+    n_left = int(out.split(" examples left out")[0].split()[-1])
+    n_used = int(out.split(" examples; accuracy")[0].split()[-1])
+    assert n_left > 0 and n_used > 0
 
 
 def test_find_from_the_cli(tmp_path, capsys):

@@ -128,7 +128,28 @@ def heldout_examples(ds: Dataset, cfg: RunConfig) -> Examples:
     """The held-out test examples: (w, T) drawn from the data's split seed, so every
     training seed (and both cells) is scored on the same examples."""
     ex = ds.examples("test", hash_seed(cfg.data.split_seed, 2 * 10**6))
-    return ex.subset(np.arange(min(len(ex), cfg.data.max_test)))
+    sub = ex.subset(np.arange(min(len(ex), cfg.data.max_test)))
+    sub.n_dropped_unk = ex.n_dropped_unk  # pairs left out because a drawn w is <unk>
+    return sub
+
+
+def split_examples(ds: Dataset, cfg: RunConfig, split: str) -> Examples:
+    """The examples of ``split`` that every command uses: the held-out test examples, or
+    (w, T) drawn from the split seed for train/val. Same split → same examples."""
+    if split == "test":
+        return heldout_examples(ds, cfg)
+    if split not in ("train", "val"):
+        raise InputError(f"split {split!r}", expected="train | val | test")
+    return ds.examples(split, hash_seed(cfg.data.split_seed, 3 * 10**6, 0 if split == "train" else 1))
+
+
+def load_with_data(path, data_dir=None, cache_dir=None):
+    """A trained model file and its prepared data → (model, vocab, cfg, dataset). A
+    fine-tuned model's data is encoded with its own (the parent's) vocabulary."""
+    model, vocab, cfg = load_model(path)
+    ds = prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=vocab if cfg.init is not None else None)
+    check_vocab(vocab.to_dict(), ds.vocab, path)
+    return model, vocab, cfg, ds
 
 
 def model_key(cfg: RunConfig, data_key: str, parent_key: str = "") -> str:

@@ -58,3 +58,19 @@ def test_fetch_gutenberg_zip_checks_member_checksums(server, tmp_path, monkeypat
     with pytest.raises(InputError, match="sha256 mismatch for book-a.txt"):
         fetch.fetch_dataset("gutenberg", tmp_path / "e", progress=False)
     assert not (tmp_path / "e" / "gutenberg").exists()
+
+
+def test_fetch_a_mirror_of_the_lahiri_zip_keeps_the_archive_and_checks_it(server, tmp_path, monkeypatch):
+    root, base = server
+    with zipfile.ZipFile(root / "mirror.zip", "w") as zf:
+        zf.writestr("gutenberg-lahiri/A___B.txt", "a line of text here\n")
+    digest = hashlib.sha256((root / "mirror.zip").read_bytes()).hexdigest()
+    monkeypatch.setitem(fetch.SOURCES, "gutenberg-lahiri", fetch.Source("", "gutenberg-lahiri.zip", digest,
+                                                                        subdir="", unpack=False))
+    with pytest.raises(InputError, match="no public download"):
+        fetch.fetch_dataset("gutenberg-lahiri", tmp_path, progress=False)
+    path = fetch.fetch_dataset("gutenberg-lahiri", tmp_path, url=f"{base}/mirror.zip", progress=False)
+    assert path == tmp_path and zipfile.is_zipfile(tmp_path / "gutenberg-lahiri.zip")  # read in place, not unpacked
+    (root / "other.zip").write_bytes(b"not the same file")
+    with pytest.raises(InputError, match="sha256 mismatch"):
+        fetch.fetch_dataset("gutenberg-lahiri", tmp_path / "x", url=f"{base}/other.zip", progress=False)
