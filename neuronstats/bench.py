@@ -11,7 +11,6 @@ and ``curves.png``.
 from __future__ import annotations
 
 import logging
-
 import time
 from pathlib import Path
 
@@ -88,6 +87,45 @@ def curves_table(results) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows), pd.DataFrame(runs)
 
 
+def learning_curves_table(results) -> pd.DataFrame:
+    """Held-out (validation) positioning accuracy against training pairs seen, from the
+    log-spaced points every training run records (``history_curve``), per run."""
+    rows = []
+    for r in results:
+        c = r.config
+        metrics = __import__("json").loads((r.run_dir / "metrics.json").read_text())
+        for h in metrics.get("history_curve", []):
+            rows.append({"corpus": c.data.source, "dataset": c.name.rsplit("-", 2)[0], "cell": c.model.cell,
+                         "config": c.name, "hidden": c.model.hidden, "vocab": len(r.vocab),
+                         "fine_tuned": c.init is not None, "pairs_seen": h["pairs_seen"],
+                         "val_accuracy": h["val_accuracy"], "minutes": h["minutes"], "device": r.device,
+                         "test_accuracy_final": r.test.get("accuracy")})
+    return pd.DataFrame(rows)
+
+
+def plot_learning_curves(curves: pd.DataFrame, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = sorted(curves["corpus"].unique()) if len(curves) else []
+    fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(6 * max(1, len(groups)), 4.5), squeeze=False)
+    for ax, corpus in zip(axes[0], groups):
+        sub = curves[curves["corpus"] == corpus]
+        for (cfg, cell), g in sub.groupby(["config", "cell"], sort=True):
+            ax.plot(g["pairs_seen"], 100 * g["val_accuracy"], marker="o", ms=3, lw=1, label=cfg,
+                    ls="-" if cell == "gru" else "--")
+        ax.axhline(95, color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set(title=f"{corpus}: validation positioning accuracy", xlabel="training pairs seen (log)",
+               ylabel="accuracy (%)", ylim=(0, 100))
+        ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, metadata={"Software": None})
+    plt.close(fig)
+
+
 def plot_curves(curves: pd.DataFrame, path) -> None:
     import matplotlib
 
@@ -110,19 +148,29 @@ def plot_curves(curves: pd.DataFrame, path) -> None:
     plt.close(fig)
 
 
-def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=None, progress=False):
-    """Train every grid configuration (cached) and write curves.csv, runs.csv, curves.png."""
+def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=None, progress=False,
+              cached_only: bool = False, prefix: str = ""):
+    """Train every grid configuration (cached) and write curves.csv, runs.csv, curves.png
+    and the learning curves (learning_curves.csv/png). ``grid_path`` may also be a study
+    TOML (its models). ``cached_only``: skip configurations not trained yet."""
     from neuronstats import io
-    from neuronstats.model.train import train
+    from neuronstats.model.train import run_dir_for, train
 
     out_dir = Path(out_dir)
     ceiling = matmul_ceiling()
     results = []
-    for cfg in load_grid(grid_path):
+    curves = runs = pd.DataFrame()
+    for cfg in load_configs(grid_path):
         if only and only not in cfg.name:
+            continue
+        if cached_only and not (run_dir_for(cfg, cache_dir, data_dir) / "model.pt").is_file():
+            logging.getLogger(__name__).info("%s: not trained yet, skipped", cfg.name)
             continue
         logging.getLogger(__name__).info("== %s (%s)", cfg.name, cfg.hash())
         results.append(train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log))
+        lc = learning_curves_table(results)
+        io.write_text(out_dir / f"{prefix}learning_curves.csv", lc.to_csv(index=False))
+        plot_learning_curves(lc, out_dir / f"{prefix}learning_curves.png")
         curves, runs = curves_table(results)
         ratios = []
         for r, row in zip(results, runs.itertuples()):
@@ -132,10 +180,20 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
             ratios.append(row.tokens_per_s * flops / 1e9 / ceiling)
         runs["matmul_ceiling_gflops"] = ceiling
         runs["throughput_vs_ceiling"] = ratios
-        io.write_text(out_dir / "curves.csv", curves.to_csv(index=False))
-        io.write_text(out_dir / "runs.csv", runs.to_csv(index=False))
-        plot_curves(curves, out_dir / "curves.png")
+        io.write_text(out_dir / f"{prefix}curves.csv", curves.to_csv(index=False))
+        io.write_text(out_dir / f"{prefix}runs.csv", runs.to_csv(index=False))
+        plot_curves(curves, out_dir / f"{prefix}curves.png")
     return curves, runs
+
+
+def load_configs(path) -> list:
+    """The run configs of a bench grid, or of a study (every model it trains)."""
+    raw = tomllib.loads(Path(path).read_text()) if Path(path).is_file() else {}
+    if "dataset" in raw:
+        from neuronstats.study import load_study
+
+        return [cfg for *_, cfg in load_study(path).runs()]
+    return load_grid(path)
 
 
 def stats_benchmarks(seed: int = 0) -> pd.DataFrame:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
 import logging
+import os
 import shutil
 import sys
 import warnings
 from pathlib import Path
 
 from neuronstats.errors import InputError
-
 
 DATA_DIR = os.environ.get("NEURONSTATS_DATA", "data")
 DATA_HELP = "folder the corpora's paths are relative to (default: $NEURONSTATS_DATA or ./data)"
@@ -73,16 +72,14 @@ def cmd_bench(a) -> int:
     out.mkdir(parents=True, exist_ok=True)
     log = _log_to(out / "bench.log")
     _, runs = run_bench(a.grid, a.data_dir, out, cache_dir=a.cache_dir, only=a.only, log=log,
-                        progress=not a.quiet)
+                        progress=not a.quiet, cached_only=a.cached_only, prefix=a.prefix)
     print(runs[["config", "epochs", "minutes", "best_val_accuracy", "test_accuracy",
                 "throughput_vs_ceiling"]].to_string(index=False))
     return 0
 
 
 def cmd_replicate(a) -> int:
-    from neuronstats.study import load_study, run_study
-
-    from neuronstats.study import check_out_dir
+    from neuronstats.study import check_out_dir, load_study, run_study
 
     study = load_study(a.study)
     out = check_out_dir(a.out)
@@ -276,12 +273,15 @@ def main(argv=None) -> int:
     f.add_argument("--quiet", action="store_true")
     f.set_defaults(func=cmd_fetch)
 
-    b = sub.add_parser("bench", help="throughput and time-to-accuracy curves for a grid of configs")
-    b.add_argument("grid", nargs="?", default="analyses/bench_grid.toml")
+    b = sub.add_parser("bench", help="throughput, time-to-accuracy and learning curves for a grid of configs "
+                                      "(or for a study's models)")
+    b.add_argument("grid", nargs="?", default="analyses/bench_grid.toml", help="bench grid or study TOML")
     b.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     b.add_argument("--out", default="results/bench")
     b.add_argument("--cache-dir", default=None)
     b.add_argument("--only", default="", help="run only configs whose name contains this")
+    b.add_argument("--cached-only", action="store_true", help="report only configs already trained")
+    b.add_argument("--prefix", default="", help="prefix of the output file names")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_bench)
 

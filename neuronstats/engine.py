@@ -38,6 +38,8 @@ def _train_job(cfg, data_dir, cache_dir, _parent=None) -> dict:
     """One model (cached → loaded; killed → resumed from its checkpoint)."""
     from neuronstats.model.train import train
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # workers' progress lines
+
     t = time.perf_counter()
     res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=False)  # progress through logging
     return {"name": cfg.name, "run_dir": str(res.run_dir), "key": res.key, "test_accuracy": res.test["accuracy"],

@@ -166,7 +166,9 @@ def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None =
 
     if key is None:
         key = resolve_key(cfg, data_dir)
-    return cache_root(cache_dir) / "models" / f"{cfg.name}-{key}"
+    models = cache_root(cache_dir) / "models"
+    same = sorted(p for p in models.glob(f"*-{key}") if (p / "model.pt").is_file())  # trained under another name
+    return same[0] if same else models / f"{cfg.name}-{key}"
 
 
 def resolve_key(cfg: RunConfig, data_dir=None) -> str:
