@@ -12,47 +12,60 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.effects import hedges_g, pp_difference
 from neuronstats.stats.power import min_detectable_difference
-from neuronstats.stats.pvalues import null_pvalue
 from neuronstats.stats.row import stats_row
+from neuronstats.stats.seedlevel import seed_test
 
 
 def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_values, per_seed_null=None,
                  alternative="greater", paper_value=None, alpha=0.05, ci_method="seed_t", notes="",
                  effect="pp", n_examples=None, bounds=(0.0, 1.0), store=None) -> dict:
     """One stats row from per-seed arrays of per-example values (or one value per seed)
-    and, optionally, per-seed null draws (equal numbers per seed). The CI is clipped to
-    ``bounds`` (the statistic's range: rates and accuracies lie in [0, 1]). ``store``, a
-    dict, receives the per-seed means under (finding, test, unit)."""
+    and, optionally, per-seed control draws (random-neuron sets, label permutations).
+
+    Inference is seed-level (:func:`neuronstats.stats.seedlevel.seed_test`): p is a
+    two-sided t-test over seeds of (statistic − control), with a standard error that also
+    carries the examples' and the control draws' sampling error, and the CI is built
+    from the same standard error, so a row never rejects while its CI contains the null
+    mean. ``alternative`` is the direction the paper claims; ``null_ci_high`` is the
+    control's 95 % bound on that side. ``store`` (a dict) receives per seed the
+    statistic minus its control (or the statistic, without a control) under
+    (finding, test, unit), for GRU-vs-LSTM comparisons of each cell's own effect."""
     vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
-    vals = [v for v in vals if len(v)]
-    if len(vals) < 2:
+    seeds = [i for i, v in enumerate(vals) if len(v)]
+    if not seeds:
         return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
-                         estimate=float(np.mean(vals[0])) if vals else float("nan"), paper_value=paper_value,
-                         alpha=alpha, n_seeds=len(vals), notes=(notes + "; fewer than 2 seeds with data").strip("; "))
-    if store is not None:  # per-seed means, for GRU-vs-LSTM comparisons
-        store[(finding, test, unit)] = [float(v.mean()) for v in vals]
-    ci = multi_bootstrap(vals, method=ci_method)
-    lo, hi = (-np.inf, np.inf) if bounds is None else bounds
-    fields = dict(ci_low=float(np.clip(ci.ci_low, lo, hi)), ci_high=float(np.clip(ci.ci_high, lo, hi)))
-    if per_seed_null is not None:
-        n = min(len(x) for x in per_seed_null)
-        null = np.mean([np.asarray(x, float)[:n] for x in per_seed_null], axis=0)
-        fields.update(null_mean=float(null.mean()), null_ci_high=float(np.quantile(null, 0.95)), n_null=n,
-                      p_value=float(null_pvalue(ci.estimate, null, alternative)))
+                         estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
+                         notes=(notes + "; no seed with data").strip("; "))
+    vals = [vals[i] for i in seeds]
+    nulls = None if per_seed_null is None else [np.asarray(per_seed_null[i], float) for i in seeds]
+    st = seed_test(vals, nulls, bounds=bounds)
+    if store is not None:
+        ctrl = [0.0] * len(vals) if nulls is None else [float(c.mean()) for c in nulls]
+        store[(finding, test, unit)] = [float(v.mean()) - c for v, c in zip(vals, ctrl)]
+    fields = dict(ci_low=st.ci_low, ci_high=st.ci_high)
+    how = ("seed-level t-test of (statistic - control) per seed, two-sided; SE = seeds + examples + control "
+           f"draws; expected direction: {alternative}")
+    if nulls is not None:
+        n = min(len(x) for x in nulls)
+        null = np.mean([x[:n] for x in nulls], axis=0)
+        q = 0.05 if alternative == "less" else 0.95
+        fields.update(null_mean=st.null_mean, null_ci_high=float(np.quantile(null, q)), n_null=n,
+                      p_value=st.p_value)
         if effect == "pp":
-            fields.update(effect_size=pp_difference(ci.estimate, null.mean()), effect_size_kind="pp vs null mean")
+            fields.update(effect_size=pp_difference(st.estimate, st.null_mean), effect_size_kind="pp vs null mean")
         elif effect == "g":
             seed_means = [v.mean() for v in vals]
-            seed_null = [np.mean(x) for x in per_seed_null]
+            seed_null = [np.mean(x) for x in nulls]
             fields.update(effect_size=hedges_g(seed_means, seed_null, paired=True),
                           effect_size_kind="Hedges' g vs null (seeds)")
+        notes = "; ".join(x for x in (notes, how, st.note) if x)
+    else:
+        notes = "; ".join(x for x in (notes, "CI: seeds + examples", st.note) if x)
     return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
-                     estimate=ci.estimate, paper_value=paper_value, alpha=alpha, n_seeds=len(vals),
-                     n_examples=n_examples if n_examples is not None else int(sum(len(v) for v in vals)),
-                     notes=notes, **fields)
+                     estimate=st.estimate, paper_value=paper_value, alpha=alpha, n_seeds=st.n_seeds,
+                     n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes, **fields)
 
 
 def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], str]:

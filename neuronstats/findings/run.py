@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from neuronstats.findings.counting import counting_rows
 from neuronstats.findings.gates import gates_rows
 from neuronstats.findings.inputs import inputs_rows
@@ -37,13 +39,15 @@ def findings_rows(ctx, only=None) -> dict:
 
 
 def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm") -> list[dict]:
-    """For every (finding, test, unit) both cells have: difference a − b of the seed means,
-    Welch seed-level CI, exact permutation p over seed labels, Hedges' g."""
+    """For every (finding, test, unit) both cells have: the difference a − b of the seeds'
+    effects (each seed's statistic minus its own control, where the row has a control),
+    Welch's t-test over seeds and its CI, Hedges' g. Rows where every seed of both cells
+    has the same value (deterministic quantities) are left out of the test families."""
     rows = []
     for key in sorted(set(values_a) & set(values_b)):
         finding, test, unit = key
         va, vb = values_a[key], values_b[key]
-        if len(va) < 2 or len(vb) < 2:
+        if len(va) < 2 or len(vb) < 2 or (np.ptp(va) == 0 and np.ptp(vb) == 0):
             continue
         c = compare_cells([[v] for v in va], [[v] for v in vb])
         rows.append(stats_row(dataset=dataset, cell=f"{a} - {b}", finding=finding, test=test, unit=unit,
@@ -51,5 +55,6 @@ def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b
                               ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
                               effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,
                               n_seeds=c.n_a + c.n_b, n_null=c.n_null,
-                              notes="Welch CI over seed means; exact permutation of seed labels"))
+                              notes="seed effects (statistic minus its own control where the row has one); Welch's "
+                                    "t-test over seeds, two-sided, and its CI"))
     return rows

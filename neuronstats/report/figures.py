@@ -9,7 +9,7 @@ import pandas as pd
 
 # (finding, test) pairs with a paper value, in the paper's Table 1 order
 TABLE1 = [
-    ("positioning", "w at T vs shuffled (w, T)", "positioning"),
+    ("positioning", "w at T vs re-decoded without its (w, T)", "positioning"),
     ("storing", "zero storing set at T-1", "storing: zero"),
     ("storing", "previous value at T-1", "storing: previous"),
     ("counting", "value from t-k at T-1: w exactly k steps later", "counting"),

@@ -1,0 +1,90 @@
+"""Seed-level inference: calibrated when the seed is the unit, CIs that carry both
+seeds and shared test examples, and p and CI that always agree."""
+
+import numpy as np
+import pytest
+
+from neuronstats.stats.seedlevel import seed_test
+
+# 1,000 simulated studies: the rejection rate's binomial 99.9 % band around 0.05 is about [0.03, 0.07]
+N_SIM = 1000
+
+
+def _rate_band(rejections) -> float:
+    rate = float(np.mean(rejections))
+    assert 0.03 <= rate <= 0.07, rate
+    return rate
+
+
+def test_type_one_error_when_the_advantage_varies_by_seed_with_mean_zero():
+    """Each seed's set beats or trails its control by a seed-specific amount, mean 0:
+    the family has no mechanism, although every single seed 'differs' from its control.
+    A test that treats the seeds as fixed rejects here far above alpha."""
+    rng = np.random.default_rng(0)
+    rej = []
+    for _ in range(N_SIM):
+        vals, nulls = [], []
+        for _s in range(5):
+            shift = rng.normal(0, 0.05)
+            vals.append(rng.binomial(1, 0.5 + shift, 300).astype(float))
+            nulls.append(rng.normal(0.5, 0.01, 200))
+        rej.append(seed_test(vals, nulls).p_value < 0.05)
+    _rate_band(rej)
+
+
+def test_coverage_with_every_seed_scored_on_the_same_test_examples():
+    """v[s, i] = mu + seed effect + example effect + noise, the example effects shared by
+    all seeds (the same test set): the CI must cover mu about 95 % of the time."""
+    rng = np.random.default_rng(1)
+    cover = []
+    for _ in range(N_SIM):
+        item = rng.normal(0, 1.0, 200)  # shared test-set effects, as large as the seeds'
+        vals = [10 + rng.normal(0, 0.07) + item + rng.normal(0, 1.0, 200) for _s in range(5)]
+        st = seed_test(vals, bounds=None, shared=True)
+        cover.append(st.ci_low <= 10 <= st.ci_high)
+    assert 0.93 <= np.mean(cover) <= 0.97, np.mean(cover)
+
+
+def test_power_for_a_planted_effect_and_p_agrees_with_the_ci():
+    rng = np.random.default_rng(2)
+    out = []
+    for _ in range(200):
+        vals = [rng.binomial(1, 0.9, 200).astype(float) for _s in range(5)]
+        nulls = [rng.normal(0.6, 0.05, 200) for _s in range(5)]
+        st = seed_test(vals, nulls)
+        out.append(st.p_value < 0.05)
+        assert (st.p_value < 0.05) == (not st.ci_low <= st.null_mean <= st.ci_high)
+    assert np.mean(out) > 0.95
+
+
+def test_rates_at_one_do_not_collapse_and_equal_seeds_give_a_clear_answer():
+    st = seed_test([np.ones(50)] * 5)
+    assert st.ci_high > st.ci_low and st.estimate == 1.0  # Agresti-Coull: a real width
+    exact = seed_test([np.array([0.3])] * 4, [np.full(10, 0.3)] * 4)
+    assert exact.p_value == 1.0
+    diff = seed_test([np.array([0.5])] * 4, [np.full(10, 0.3)] * 4)
+    assert diff.p_value == 0.0 and "no variation" in diff.note
+    one = seed_test([np.array([1.0, 0.0, 1.0, 1.0])], [np.full(20, 0.2)])
+    assert np.isfinite(one.p_value) and "one seed" in one.note
+
+
+@pytest.mark.parametrize("S", [3, 5, 10])
+def test_no_floor_on_p_from_the_number_of_control_sets(S):
+    """The t-test's p is continuous: 200 control sets no longer cap the smallest p at 1/201."""
+    rng = np.random.default_rng(S)
+    vals = [rng.binomial(1, 0.95, 500).astype(float) for _ in range(S)]
+    nulls = [rng.normal(0.1, 0.01, 200) for _ in range(S)]
+    assert seed_test(vals, nulls).p_value < 1 / 201
+
+
+def test_a_shared_test_set_without_the_crossed_term_would_undercover():
+    """The same simulation read as independent examples per seed: the seeds' spread alone
+    misses the shared examples' error (this is why ``shared=True`` exists)."""
+    rng = np.random.default_rng(1)
+    cover = []
+    for _ in range(300):
+        item = rng.normal(0, 2.0, 200)
+        vals = [10 + rng.normal(0, 0.07) + item + rng.normal(0, 1.0, 200) for _s in range(5)]
+        st = seed_test(vals, bounds=None, shared=False)
+        cover.append(st.ci_low <= 10 <= st.ci_high)
+    assert np.mean(cover) < 0.9
