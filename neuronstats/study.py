@@ -57,6 +57,7 @@ class AnalysisConfig:
     max_examples: int = 1000
     margin: float = 0.10
     x_margin: float = 0.05
+    split: bool = True  # choose neuron sets on half of the test examples, test them on the other half
 
 
 @dataclass
@@ -244,7 +245,7 @@ def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: b
     a = analysis
     fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
                           max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
-                          ci_method=a.ci_method)
+                          ci_method=a.ci_method, split=a.split)
     models = [t.model for t in trained]
     ex, ctx = None, None
     out = {"_vocab": vocab.itos}

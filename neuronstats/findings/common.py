@@ -68,15 +68,16 @@ def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_valu
                      n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes, **fields)
 
 
-def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], str]:
+def frequent_tokens(recs, n_units: int, min_examples: int, mask=None) -> tuple[list[int], str]:
     """The ``n_units`` most frequent positioned tokens that have at least
     ``min_examples`` correctly positioned examples in every seed; and a note saying so."""
-    w = recs[0].w[:, 0]
+    mask = np.ones(len(recs[0].w), bool) if mask is None else mask
+    w = recs[0].w[mask, 0]
     tokens, counts = np.unique(w, return_counts=True)
     order = tokens[np.argsort(-counts, kind="stable")]
     keep, dropped = [], 0
     for tok in order:
-        if all(((r.w[:, 0] == tok) & r.correct).sum() >= min_examples for r in recs):
+        if all(((r.w[:, 0] == tok) & r.correct & mask).sum() >= min_examples for r in recs):
             keep.append(int(tok))
         else:
             dropped += 1
@@ -93,8 +94,9 @@ def frequent_tokens(recs, n_units: int, min_examples: int) -> tuple[list[int], s
 def units(ctx, tokens=None) -> tuple[list[int], str]:
     """The token units of a token-level finding, and the note saying how they were chosen."""
     if tokens is None:
-        return frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples)
-    return list(tokens), "units: given tokens"
+        tokens, note = frequent_tokens(ctx.recs, ctx.cfg.n_units, ctx.cfg.min_examples, ctx.test_mask)
+        return tokens, note + "; " + ctx.split_note
+    return list(tokens), "units: given tokens; " + ctx.split_note
 
 
 def one_set_per_seed(ctx, hypothesis, ks):
@@ -108,7 +110,7 @@ def one_set_per_seed(ctx, hypothesis, ks):
     probe, probe_null, per_seed = [], [], []
     by_k = {k: ([], []) for k in ks}
     for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-        ns = find(model, rec, hypothesis, n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+        ns = find(model, ctx.selection_rec(s), hypothesis, n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
         probe.append(ns.stage1["heldout_accuracy"])
         probe_null.append(ns.probe_null)
         idx = ctx.correct_subset(s)

@@ -22,6 +22,7 @@ class FindingsConfig:
     alpha: float = 0.05
     ci_method: str = "seed_t"
     seed: int = 0
+    split: bool = True  # choose neuron sets on one half of the test examples, test them on the other
 
 
 @dataclass
@@ -39,6 +40,29 @@ class Context:
     def __post_init__(self):
         if self.recs is None:
             self.recs = [record(m, self.ex) for m in self.models]
+        n = len(self.ex)
+        self.test_mask = np.ones(n, dtype=bool)
+        self.select_idx = np.arange(n)
+        if self.cfg.split:  # DESIGN §10: select on one part, test on another (a seeded half of the examples)
+            perm = np.random.default_rng(self.cfg.seed + 7919).permutation(n)
+            self.select_idx = np.sort(perm[: n // 2])
+            self.test_mask[self.select_idx] = False
+        self._selection = {}
+
+    def selection_rec(self, s: int):
+        """Seed s's recording of the selection half: neuron sets are chosen on it."""
+        from neuronstats.findings.common import subset_recording
+
+        if s not in self._selection:
+            self._selection[s] = subset_recording(self.recs[s], self.select_idx) if self.cfg.split else self.recs[s]
+        return self._selection[s]
+
+    @property
+    def split_note(self) -> str:
+        if not self.cfg.split:
+            return "sets selected and tested on the same examples"
+        return (f"sets selected on {len(self.select_idx)} test examples, tested on the other "
+                f"{int(self.test_mask.sum())}")
 
     @property
     def hidden(self) -> int:
@@ -56,8 +80,9 @@ class Context:
         return {**self.row_kw(finding), "ci_method": self.cfg.ci_method, "store": self.seed_values}
 
     def correct_subset(self, s: int, mask=None, limit: int | None = None) -> np.ndarray:
-        """Indices of seed s's correctly positioned examples (within ``mask``), at most ``limit``."""
-        ok = self.recs[s].correct if mask is None else self.recs[s].correct & mask
+        """Indices of seed s's correctly positioned examples of the *testing* half (within
+        ``mask``), at most ``limit``."""
+        ok = self.recs[s].correct & self.test_mask if mask is None else self.recs[s].correct & self.test_mask & mask
         idx = np.flatnonzero(ok)
         limit = limit or self.cfg.max_examples
         if len(idx) > limit:

@@ -43,14 +43,15 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
         raise ValueError("the §5 gate analysis is defined for GRU update/reset gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
-    trig = [find(m, r, triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
-            for s, (m, r) in enumerate(zip(ctx.models, ctx.recs))]
+    trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
+            for s, m in enumerate(ctx.models)]
     rows = []
     for tok in tokens:
         z_obs, z_null, r_obs, r_null, z_all, r_all = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-            out_set = outputting_set(model, rec, tok)
-            store_set = find(model, rec, storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
+            out_set = outputting_set(model, ctx.selection_rec(s), tok)
+            store_set = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm,
+                             seed=ctx.cfg.seed + s).neurons
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
             T = rec.T[idx, 0]
             h_prev = rec.at(idx, T - 1)

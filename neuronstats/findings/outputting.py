@@ -28,7 +28,7 @@ def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
     for tok in tokens:
         zero, zero_null, keep, keep_null, mag, mag_null = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-            S = outputting_set(model, rec, tok, fraction)
+            S = outputting_set(model, ctx.selection_rec(s), tok, fraction)
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
             res = {r.verification.name: r for r in verify(model, ctx.ex.subset(idx), S, "outputting",
                                                             n_sets=ctx.cfg.n_sets, seed=ctx.cfg.seed + s,

@@ -91,7 +91,7 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
         stab, stab_null, shared, shared_null = [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
-            ns = find(model, rec, storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+            ns = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
             probe.append(ns.stage1["heldout_accuracy"])
             probe_null.append(ns.probe_null)
             size.append(len(ns.neurons) / ctx.hidden)
@@ -144,9 +144,9 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
             rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", unit=unit,
                                      statistic="mean within-example SD of h_t", per_seed_values=stab,
                                      per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
-                                     notes="examples with T >= 2; null: random sets of the same size; caveat: "
-                                           "stage 1 selected the set on these states for a label constant over "
-                                           "t, which favours stable neurons"))
+                                     notes="examples with T >= 2; null: random sets of the same size; the set "
+                                           "was selected on the other half of the examples (stage 1 favours "
+                                           "neurons stable over t on its own half)"))
         if len(shared) >= 2:
             rows.append(combined_row(**kw, test="position-independent: sets from T<=median vs T>median overlap",
                                      unit=unit, statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,

@@ -10,8 +10,7 @@ label permutations). The claim "this model family has the mechanism" is about se
   seeds already holds each seed's sampling error, so ``SE² = s²_d/S``; with every seed
   scored on the *same* test examples (``shared=True``) that spread misses the examples'
   sampling error, and the crossed two-way estimate ``Var = σ²_seed/S + σ²_item/n +
-  σ²_res/(S·n) = (MS_seed + MS_item − MS_res)/(S·n)`` is used. Either is floored at
-  the within-seed sampling variance, so a row never has a zero-width interval;
+  σ²_res/(S·n) = (MS_seed + MS_item − MS_res)/(S·n)`` is used (Satterthwaite df);
 * the CI of the statistic is ``control mean + t·SE`` around the difference, so the CI
   excludes the control mean exactly when p < 1 − level: a rejection never has a CI that
   contains its null;
@@ -19,7 +18,7 @@ label permutations). The claim "this model family has the mechanism" is about se
   so rates at 0 or 1 do not collapse to a zero-width interval.
 
 scipy's ``ttest_1samp`` computes the same t-test from the seed means alone; this module
-is kept because it adds the within-seed (example and control) variance, which scipy's
+is kept because it adds the shared-examples (crossed) term and the rate floor, which scipy's
 test has no input for. With one seed the between-seed term is absent (and said so);
 the degrees of freedom are then those of a normal interval.
 """
@@ -50,15 +49,15 @@ class SeedTest:
         return self.estimate - self.null_mean
 
 
-def _within_var(v: np.ndarray) -> float:
-    """Sampling variance of the mean of one seed's per-example values."""
+def _rate_floor(v: np.ndarray) -> float:
+    """For a seed's 0/1 outcomes, the Agresti–Coull variance of its rate (never zero);
+    0 for other values. Only a floor: the spread between seeds already carries each
+    seed's sampling error (and a paired control cancels much of it)."""
     n = len(v)
-    if n < 2:
+    if n < 2 or not np.isin(v, (0.0, 1.0)).all():
         return 0.0
-    if np.isin(v, (0.0, 1.0)).all():  # a rate: Agresti–Coull, never zero
-        p = (v.sum() + 2) / (n + 4)
-        return float(p * (1 - p) / n)
-    return float(v.var(ddof=1) / n)
+    p = (v.sum() + 2) / (n + 4)
+    return float(p * (1 - p) / n)
 
 
 def _crossed_var(X: np.ndarray) -> tuple[float, float]:
@@ -89,11 +88,10 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
     if S == 0:
         raise ValueError("no seed has values")
     means = np.array([v.mean() for v in vals])
-    within = np.array([_within_var(v) for v in vals])
+    within = np.array([_rate_floor(v) for v in vals])
     if per_seed_null is not None:
         nulls = [np.atleast_1d(np.asarray(per_seed_null[i], float)) for i in keep]
         cmeans = np.array([c.mean() for c in nulls])
-        within = within + np.array([c.var(ddof=1) / len(c) if len(c) > 1 else 0.0 for c in nulls])
     else:
         cmeans = np.zeros(S)
     d = means - cmeans
