@@ -78,6 +78,16 @@ def cmd_bench(a) -> int:
     return 0
 
 
+def cmd_report(a) -> int:
+    from neuronstats.report.html import build_report
+
+    out = build_report(a.results, floor=a.floor)
+    counts = out["claims"].verdict.value_counts()
+    print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    print(f"claims.csv, claims.tex and report.html in {a.results}/")
+    return 0
+
+
 def cmd_replicate(a) -> int:
     from neuronstats.study import check_out_dir, load_study, run_study
 
@@ -341,6 +351,11 @@ def main(argv=None) -> int:
     bm.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     bm.add_argument("--out", default="results/bench")
     bm.set_defaults(func=cmd_bench_microscope)
+
+    rp = sub.add_parser("report", help="the claims ledger with verdicts and report.html for a results folder")
+    rp.add_argument("results", help="a folder written by `neuronstats replicate`")
+    rp.add_argument("--floor", type=float, default=0.90, help="models' accuracy below which claims are not judged")
+    rp.set_defaults(func=cmd_report)
 
     bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
     bs.add_argument("--out", default="results/bench")

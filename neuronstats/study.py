@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import tomllib
 
@@ -58,6 +59,7 @@ class AnalysisConfig:
     margin: float = 0.10
     x_margin: float = 0.05
     split: bool = True  # choose neuron sets on half of the test examples, test them on the other half
+    accuracy_floor: float = 0.90  # findings on models positioning less than this are flagged, not judged
 
 
 @dataclass
@@ -70,6 +72,10 @@ class Study:
     source: str = ""
     dataset_findings: dict = field(default_factory=dict)  # dataset -> findings list overriding analysis.findings
     dataset_init: dict = field(default_factory=dict)  # dataset -> dataset whose models it fine-tunes
+    dataset_paper: dict = field(default_factory=dict)  # dataset -> the paper's dataset it stands for
+
+    def paper_dataset(self, ds: str) -> str:
+        return self.dataset_paper.get(ds, ds)
 
     def config(self, ds: str, cell: str, seed: int):
         """The RunConfig of one model (a fine-tuned dataset's carries its parent's as ``init``)."""
@@ -107,7 +113,7 @@ def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
     for key in ("n_null", "n_units", "min_examples", "n_sets", "n_perm", "max_examples"):
         if getattr(a, key) < 1:
             raise InputError(f"analysis.{key} = {getattr(a, key)}", path=path, expected="≥ 1")
-    for key in ("margin", "x_margin"):
+    for key in ("margin", "x_margin", "accuracy_floor"):
         if not 0 < getattr(a, key) < 1:
             raise InputError(f"analysis.{key} = {getattr(a, key)}", path=path, expected="between 0 and 1")
     return a
@@ -131,7 +137,7 @@ def load_study(path) -> Study:
     if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
         raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
     analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
-    datasets, dataset_findings, dataset_init = {}, {}, {}
+    datasets, dataset_findings, dataset_init, dataset_paper = {}, {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
@@ -140,6 +146,8 @@ def load_study(path) -> Study:
         if "findings" in d:
             dataset_findings[name] = d.pop("findings")
             check_findings(dataset_findings[name], f"[[dataset]] {name}: findings", path)
+        if "paper" in d:
+            dataset_paper[name] = str(d.pop("paper"))
         if "init" in d:
             parent = d.pop("init")
             if parent not in datasets:
@@ -150,7 +158,7 @@ def load_study(path) -> Study:
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
     study = Study(raw.get("name", path.stem), seeds, cells, datasets, analysis, str(path),
-                  dataset_findings, dataset_init)
+                  dataset_findings, dataset_init, dataset_paper)
     for _ds, _cell, _seed, cfg in study.runs():
         cfg.check(f"{path} [[dataset]] {_ds}")
     return study
@@ -248,7 +256,7 @@ def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: b
                           ci_method=a.ci_method, split=a.split)
     models = [t.model for t in trained]
     ex, ctx = None, None
-    out = {"_vocab": vocab.itos}
+    out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
     for name in ["positioning", *names]:
         key = finding_key(name, dataset, cell, model_dirs, ex_key, analysis)
         stem = f"{dataset}-{cell}-{name.replace(' ', '_')}"
@@ -308,19 +316,26 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
                 "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
                 "fine_tuned_from": study.dataset_init,
+                "paper_datasets": {ds: study.paper_dataset(ds) for ds in study.datasets},
                 "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
                 "versions": _versions(), "models": {k: {f: v for f, v in t.items() if f != "run_dir"}
                                                     for k, t in trained.items()},
                 "findings": {f"{ds}-{cell}-{name}": {"seconds": r["seconds"], "key": r["key"]}
-                             for (ds, cell), res in results.items() for name, r in res.items() if name != "_vocab"},
+                             for (ds, cell), res in results.items() for name, r in res.items()
+                             if not name.startswith("_")},
+                "models_accuracy": {f"{ds}-{cell}": res["_accuracy"] for (ds, cell), res in results.items()},
                 "seconds_this_run": time.perf_counter() - t_start}
     io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
+    from neuronstats.report.html import build_report
+
+    build_report(out_dir, floor=study.analysis.accuracy_floor)
     return summary
 
 
 def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
     """Tables (CSV + LaTeX) per dataset × finding, GRU-vs-LSTM tables, figures, summary."""
     from neuronstats.findings.run import compare_rows
+    from neuronstats.paper import paper_value
     from neuronstats.report.figures import (
         counting_curves_figure,
         gates_figure,
@@ -341,10 +356,21 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
         for cell in study.cells:
             res = results[(ds, cell)]
             names = dict(enumerate(res["_vocab"]))
+            acc = res["_accuracy"]
+            quality = (f"models' test positioning accuracy {100 * np.mean(acc):.1f} % (seeds: "
+                       + ", ".join(f"{100 * x:.1f}" for x in acc) + ")")
+            if np.mean(acc) < a.accuracy_floor:
+                quality = f"BELOW THE ACCURACY FLOOR ({100 * a.accuracy_floor:.0f} %): " + quality
+            if ds in study.dataset_init:
+                quality += f"; fine-tuned from the {study.dataset_init[ds]} models of the same cell and seed"
             for name, r in res.items():
-                if name == "_vocab":
+                if name.startswith("_"):
                     continue
-                tables.setdefault(name, []).extend(r["rows"])
+                paper_ds = study.paper_dataset(ds)
+                rows = [{**row, "notes": "; ".join(x for x in (row["notes"], quality) if x),
+                         "paper_value": paper_value(paper_ds, cell, row["test_id"], row["unit"])}
+                        for row in r["rows"]]
+                tables.setdefault(name, []).extend(rows)
                 seed_values.setdefault(cell, {}).update({tuple(k): v for k, v in r["seed_values"]})
                 figure_data.setdefault(cell, {}).update(r["figure_data"])
         for name, rows in tables.items():

@@ -16,6 +16,7 @@ n_units = 2
 min_examples = 2
 [[dataset]]
 name = "synthetic"
+paper = "gutenberg"
 [dataset.data]
 source = "synthetic"
 synth_docs = 40

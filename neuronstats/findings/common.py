@@ -18,8 +18,15 @@ from neuronstats.stats.row import stats_row
 from neuronstats.stats.seedlevel import seed_test
 
 
-def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_values, per_seed_null=None,
-                 alternative="greater", paper_value=None, alpha=0.05, ci_method="seed_t", notes="",
+def paper_for(dataset: str, cell: str, test_id: str, unit: str):
+    """The paper's value for a row (from the claims ledger, :mod:`neuronstats.paper`)."""
+    from neuronstats.paper import paper_value
+
+    return paper_value(dataset, cell, test_id, unit)
+
+
+def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_seed_values, per_seed_null=None,
+                 alternative="greater", alpha=0.05, ci_method="seed_t", notes="",
                  effect="pp", n_examples=None, bounds=(0.0, 1.0), store=None) -> dict:
     """One stats row from per-seed arrays of per-example values (or one value per seed)
     and, optionally, per-seed control draws (random-neuron sets, label permutations).
@@ -31,19 +38,22 @@ def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_valu
     mean. ``alternative`` is the direction the paper claims; ``null_ci_high`` is the
     control's 95 % bound on that side. ``store`` (a dict) receives per seed the
     statistic minus its control (or the statistic, without a control) under
-    (finding, test, unit), for GRU-vs-LSTM comparisons of each cell's own effect."""
+    (finding, test, unit, test_id), for GRU-vs-LSTM comparisons of each cell's own effect.
+    ``test_id`` is the test's stable id (the claims ledger and the reports match on it);
+    ``paper_value`` comes from the ledger for this dataset, cell, test and unit."""
+    paper_value = paper_for(dataset, cell, test_id, unit)
     vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
     seeds = [i for i, v in enumerate(vals) if len(v)]
     if not seeds:
-        return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
-                         estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
+        return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit,
+                         statistic=statistic, estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
                          notes=(notes + "; no seed with data").strip("; "))
     vals = [vals[i] for i in seeds]
     nulls = None if per_seed_null is None else [np.asarray(per_seed_null[i], float) for i in seeds]
     st = seed_test(vals, nulls, bounds=bounds)
     if store is not None:
         ctrl = [0.0] * len(vals) if nulls is None else [float(c.mean()) for c in nulls]
-        store[(finding, test, unit)] = [float(v.mean()) - c for v, c in zip(vals, ctrl)]
+        store[(finding, test, unit, test_id)] = [float(v.mean()) - c for v, c in zip(vals, ctrl)]
     fields = dict(ci_low=st.ci_low, ci_high=st.ci_high)
     how = ("seed-level t-test of (statistic - control) per seed, two-sided; SE = seeds + examples + control "
            f"draws; expected direction: {alternative}")
@@ -63,8 +73,9 @@ def combined_row(*, dataset, cell, finding, test, unit, statistic, per_seed_valu
         notes = "; ".join(x for x in (notes, how, st.note) if x)
     else:
         notes = "; ".join(x for x in (notes, "CI: seeds + examples", st.note) if x)
-    return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, unit=unit, statistic=statistic,
-                     estimate=st.estimate, paper_value=paper_value, alpha=alpha, n_seeds=st.n_seeds,
+    return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit,
+                     statistic=statistic, estimate=st.estimate, paper_value=paper_value, alpha=alpha,
+                     n_seeds=st.n_seeds,
                      n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes, **fields)
 
 
@@ -109,7 +120,7 @@ def one_set_per_seed(ctx, hypothesis, ks):
 
     probe, probe_null, per_seed = [], [], []
     by_k = {k: ([], []) for k in ks}
-    for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
+    for s, model in enumerate(ctx.models):
         ns = find(model, ctx.selection_rec(s), hypothesis, n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
         probe.append(ns.stage1["heldout_accuracy"])
         probe_null.append(ns.probe_null)
@@ -123,7 +134,7 @@ def one_set_per_seed(ctx, hypothesis, ks):
     return probe, probe_null, by_k, per_seed
 
 
-def cell_state_probe_rows(ctx, hypothesis, kw, test: str, unit: str, note: str = "") -> list[dict]:
+def cell_state_probe_rows(ctx, hypothesis, kw, test: str, test_id: str, unit: str, note: str = "") -> list[dict]:
     """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
     c is where an LSTM may keep what a GRU keeps in h). One row, or none for a GRU."""
     from neuronstats.stats.permutation import probe_permutation_test
@@ -141,7 +152,8 @@ def cell_state_probe_rows(ctx, hypothesis, kw, test: str, unit: str, note: str =
         null.append(res.null)
     if not acc:
         return []
-    return [combined_row(**kw, test=test.replace("h_t", "c_t"), unit=unit, statistic="held-out balanced accuracy",
+    return [combined_row(**kw, test=test.replace("h_t", "c_t"), test_id=test_id, unit=unit,
+                         statistic="held-out balanced accuracy",
                          per_seed_values=acc, per_seed_null=null,
                          notes=(note + "; LSTM cell state c, same ridge probe and null as on h").strip("; "))]
 

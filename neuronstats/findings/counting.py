@@ -23,8 +23,6 @@ from neuronstats.stats.controls import control_sets
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
 
-PAPER = {"lyrics": {1: 0.999, 2: 0.999, 3: 0.993}, "gutenberg": {1: 0.995, 2: 0.993, 3: 0.989}}
-
 
 def monotonicity(rec, examples, min_T: int = 3) -> np.ndarray:
     """(m, H) Spearman ρ between t and h_t[j] over 0 ≤ t ≤ T−1, per example with T ≥ min_T."""
@@ -113,22 +111,23 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
             n_rate.append(n)
         if s == 0:
             ctx.figure_data["counting_curves"] = curves_by_T(ctx.recs[0], idx, ns.neurons, signed)
-    rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", unit="all tokens",
+    rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
+                         unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
                          notes="one counting set per seed over all tokens; ridge probe, CV grouped by example")]
     rows += cell_state_probe_rows(ctx, counting(), kw, "probe: steps remaining T - t, h_t for 0<=t<=T-1",
-                                  "all tokens")
+                                  "counting.probe_c", "all tokens")
     for k in ks:
-        rows.append(combined_row(**kw, test="value from t-k at T-1: w exactly k steps later", unit=f"k = {k}",
-                                 statistic="share moved by k", per_seed_values=moved[k][0],
-                                 per_seed_null=moved[k][1], paper_value=PAPER.get(ctx.dataset, {}).get(k),
+        rows.append(combined_row(**kw, test="value from t-k at T-1: w exactly k steps later", test_id="counting.shift",
+                                 unit=f"k = {k}", statistic="share moved by k", per_seed_values=moved[k][0],
+                                 per_seed_null=moved[k][1],
                                  notes="null: the same replacement on random sets of the same size"))
-    rows.append(combined_row(**kw, test="drop at t=0 grows with T", unit="all tokens",
+    rows.append(combined_row(**kw, test="drop at t=0 grows with T", test_id="counting.drop_vs_T", unit="all tokens",
                              statistic="slope of oriented value at t=0 vs T", per_seed_values=drop,
                              per_seed_null=drop_null, alternative="less", bounds=None, effect="g",
                              notes="orientation: sign of each neuron's mean Spearman rho(t, value); "
                                    "null: random sets of the same size"))
-    rows.append(combined_row(**kw, test="monotone from t=0 to T-1", unit="all tokens",
+    rows.append(combined_row(**kw, test="monotone from t=0 to T-1", test_id="counting.monotone", unit="all tokens",
                              statistic="mean |Spearman rho| (t, value)", per_seed_values=mono,
                              per_seed_null=mono_null, effect="pp",
                              notes="examples with T >= 3; null: random sets of the same size"))
@@ -136,7 +135,8 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
         t = tost(np.array(rate), low=-ctx.cfg.margin, high=ctx.cfg.margin)
         ci = multi_bootstrap([[r] for r in rate], method=ctx.cfg.ci_method)
         rows.append(stats_row(**ctx.row_kw("counting"), test="rate of change independent of T (TOST)",
-                              unit="all tokens", statistic="slope of per-example rate vs T / mean rate",
+                              test_id="counting.rate_vs_T", unit="all tokens",
+                              statistic="slope of per-example rate vs T / mean rate",
                               estimate=t.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, p_value=t.p_value,
                               n_seeds=len(rate), n_examples=int(sum(n_rate)),
                               effect_size=100 * t.estimate, effect_size_kind="% change of rate per unit T",

@@ -66,16 +66,17 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
             z_null.append(zo[2:].mean(1))
             r_null.append(ro[2:].mean(1))
         unit = ctx.unit_name(tok)
-        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): z on outputting neurons", unit=unit,
-                                 statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null,
-                                 alternative="less", paper_value=0.067,
+        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): z on outputting neurons",
+                                 test_id="gates.z_keep_trigger", unit=unit,
+                                 statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null, alternative="less",
                                  notes=f"{note}; null: keeping only random sets; paper value: token 'i'"))
-        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): r on storing neurons", unit=unit,
-                                 statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null,
-                                 alternative="greater", paper_value=0.860,
+        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): r on storing neurons",
+                                 test_id="gates.r_keep_trigger", unit=unit,
+                                 statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null, alternative="greater",
                                  notes="null: keeping only random sets; paper value: token 'i'"))
         for gate, vals, target in (("z", z_all, "outputting"), ("r", r_all, "storing")):
-            rows.append(combined_row(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons", unit=unit,
+            rows.append(combined_row(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons",
+                                     test_id=f"gates.{gate}_all", unit=unit,
                                      statistic=f"mean {gate}", per_seed_values=vals,
                                      notes="descriptive: the unmasked reference of the two tests above"))
     return rows

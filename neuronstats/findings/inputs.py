@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuronstats.findings.common import paper_for
 from neuronstats.intervene import RandomInputs, run
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.effects import tost
@@ -23,9 +24,11 @@ def inputs_rows(ctx) -> list[dict]:
     drops = np.array([1.0 - a.mean() for a in accs])
     t = tost(drops, low=-ctx.cfg.x_margin, high=ctx.cfg.x_margin)
     return [stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
-                      unit="all tokens", statistic="accuracy", estimate=ci.estimate, ci_low=max(0.0, ci.ci_low),
+                      test_id="x_t.random_inputs", unit="all tokens", statistic="accuracy", estimate=ci.estimate,
+                      ci_low=max(0.0, ci.ci_low),
                       ci_high=min(1.0, ci.ci_high), p_value=t.p_value, effect_size=-100 * t.estimate,
                       effect_size_kind="pp change vs clean", n_seeds=len(accs),
-                      n_examples=int(sum(len(a) for a in accs)), paper_value=0.980,
+                      n_examples=int(sum(len(a) for a in accs)),
+                      paper_value=paper_for(ctx.dataset, ctx.cell, "x_t.random_inputs", "all tokens"),
                       notes=f"correctly positioned examples; TOST on the per-seed drop, margin "
                             f"+-{100 * ctx.cfg.x_margin:.0f} pp")]

@@ -44,12 +44,13 @@ def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
             mag_null.append(np.array([absh[:, row].mean() for row in sets]))
         unit = ctx.unit_name(tok)
         rows += [
-            combined_row(**kw, test="zero outputting set at T", unit=unit, statistic="accuracy",
-                         per_seed_values=zero, per_seed_null=zero_null, alternative="less", paper_value=0.0,
+            combined_row(**kw, test="zero outputting set at T", test_id="outputting.zero", unit=unit,
+                         statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null, alternative="less",
                          notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
-            combined_row(**kw, test="keep only outputting set at T", unit=unit, statistic="accuracy",
-                         per_seed_values=keep, per_seed_null=keep_null, alternative="greater", paper_value=0.999,
+            combined_row(**kw, test="keep only outputting set at T", test_id="outputting.keep_only", unit=unit,
+                         statistic="accuracy", per_seed_values=keep, per_seed_null=keep_null, alternative="greater",
                          notes="null: keeping only random sets of the same size"),
-            combined_row(**kw, test="values near +-1 at T", unit=unit, statistic="mean |h_T|",
+            combined_row(**kw, test="values near +-1 at T", test_id="outputting.near_pm1", unit=unit,
+                         statistic="mean |h_T|",
                          per_seed_values=mag, per_seed_null=mag_null, notes="null: random sets of the same size")]
     return rows

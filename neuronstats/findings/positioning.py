@@ -18,12 +18,10 @@ import dataclasses
 import numpy as np
 
 from neuronstats.model.decode import greedy_decode
+from neuronstats.paper import paper_value
 from neuronstats.stats.effects import pp_difference
 from neuronstats.stats.row import stats_row
 from neuronstats.stats.seedlevel import seed_test
-
-PAPER = {("gutenberg", "gru"): 0.985, ("lyrics", "gru"): 0.981, ("gutenberg", "lstm"): 0.975,
-         ("lyrics", "lstm"): 0.975}
 
 
 def hits_per_seed(models, ex, device="cpu") -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -90,16 +88,18 @@ def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, al
     k = ex.w.shape[1]
     unit = "all examples" if k == 1 else f"{k} tokens"
     if store is not None:
-        store[("positioning", TEST, unit)] = [float(h.mean() - c.mean()) for h, c in zip(hits, null)]
+        store[("positioning", TEST, unit, "positioning.accuracy")] = [float(h.mean() - c.mean())
+                                                                      for h, c in zip(hits, null)]
     name = list(means)[strict]
     other = list(means)[1 - strict]
     return [stats_row(
-        dataset=dataset, cell=cell, finding="positioning", test=TEST, unit=unit, statistic="accuracy",
+        dataset=dataset, cell=cell, finding="positioning", test=TEST, test_id="positioning.accuracy", unit=unit,
+        statistic="accuracy",
         estimate=st.estimate, ci_low=st.ci_low, ci_high=st.ci_high, null_mean=st.null_mean,
         null_ci_high=seed_test(null, level=0.90, shared=True).ci_high,  # the control's one-sided 95 % upper bound
         effect_size=pp_difference(st.estimate, st.null_mean), effect_size_kind="pp vs control", p_value=st.p_value,
         alpha=alpha, n_seeds=len(models), n_examples=len(ex), n_null=len(ex),
-        paper_value=PAPER.get((dataset, cell)) if k == 1 else (0.952 if cell == "gru" else None),
+        paper_value=paper_value(dataset, cell, "positioning.accuracy", unit),
         notes=(f"greedy decoding, same test examples for every seed; control (the stricter): re-decoded with "
                f"{name} ({100 * np.mean(means[name]):.1f} %); with {other}: {100 * np.mean(means[other]):.1f} %; "
                f"chance that w sits at T of shuffled (w, T): {100 * chance.mean():.1f} %; seed-level two-sided "

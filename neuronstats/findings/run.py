@@ -28,7 +28,8 @@ def run_finding(name: str, ctx) -> list[dict]:
     else:
         reason = "no unit has enough correctly positioned examples"
     if not rows:
-        rows = [stats_row(**ctx.row_kw(name), test="(not run)", statistic="-", estimate=float("nan"),
+        rows = [stats_row(**ctx.row_kw(name), test="(not run)", test_id=f"{name.split()[0]}.not_run", statistic="-",
+                          estimate=float("nan"),
                           n_seeds=len(ctx.models), notes=f"not enough data: {reason}")]
     return rows
 
@@ -45,12 +46,13 @@ def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b
     has the same value (deterministic quantities) are left out of the test families."""
     rows = []
     for key in sorted(set(values_a) & set(values_b)):
-        finding, test, unit = key
+        finding, test, unit, test_id = key
         va, vb = values_a[key], values_b[key]
         if len(va) < 2 or len(vb) < 2 or (np.ptp(va) == 0 and np.ptp(vb) == 0):
             continue
         c = compare_cells([[v] for v in va], [[v] for v in vb])
-        rows.append(stats_row(dataset=dataset, cell=f"{a} - {b}", finding=finding, test=test, unit=unit,
+        rows.append(stats_row(dataset=dataset, cell=f"{a} - {b}", finding=finding, test=test,
+                              test_id=test_id + ".gru_vs_lstm", unit=unit,
                               statistic="difference of seed means", estimate=c.difference, ci_low=c.ci_low,
                               ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
                               effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,

@@ -21,8 +21,6 @@ from neuronstats.stats.controls import control_sets
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
 
-PAPER = {"zero": {"lyrics": 0.107, "gutenberg": 0.200}, "previous": {"lyrics": 0.879, "gutenberg": 0.833}}
-
 
 def stability(rec, examples, sets) -> np.ndarray:
     """(n_sets, m): per set and example with T ≥ 2, the mean over the set's neurons of the
@@ -120,28 +118,31 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                 prev_null.append(p.control.mean(0))
                 diffs.append(p.tested.mean() - p.control.mean())
         unit = ctx.unit_name(tok)
-        rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", unit=unit,
+        rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
+                                 unit=unit,
                                  statistic="held-out balanced accuracy", per_seed_values=probe,
                                  per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example"))
-        rows += cell_state_probe_rows(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1", unit)
-        rows.append(combined_row(**kw, test="zero storing set at T-1", unit=unit, statistic="accuracy",
-                                 per_seed_values=zero, per_seed_null=zero_null, alternative="less",
-                                 paper_value=PAPER["zero"].get(ctx.dataset),
+        rows += cell_state_probe_rows(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1",
+                                      "storing.probe_c", unit)
+        rows.append(combined_row(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,
+                                 statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null,
+                                 alternative="less",
                                  notes="null: zeroing random sets of the same size (drawn from all neurons)"))
         if len(prev) >= 2:
-            rows.append(combined_row(**kw, test="previous value at T-1", unit=unit, statistic="accuracy",
-                                     per_seed_values=prev, per_seed_null=prev_null, alternative="two-sided",
-                                     paper_value=PAPER["previous"].get(ctx.dataset),
+            rows.append(combined_row(**kw, test="previous value at T-1", test_id="storing.previous", unit=unit,
+                                     statistic="accuracy", per_seed_values=prev, per_seed_null=prev_null,
+                                     alternative="two-sided",
                                      notes="null: the same replacement on random sets (examples with T >= 2)"))
             t = tost(np.array(diffs), low=-ctx.cfg.margin, high=ctx.cfg.margin)
             rows.append(stats_row(**rkw,
-                                  test="previous value at T-1: equivalent to random sets (TOST)", unit=unit,
+                                  test="previous value at T-1: equivalent to random sets (TOST)",
+                                  test_id="storing.previous_tost", unit=unit,
                                   statistic="accuracy difference vs random sets", estimate=t.estimate,
                                   p_value=t.p_value, n_seeds=len(diffs), effect_size=100 * t.estimate,
                                   effect_size_kind="pp vs random sets",
                                   notes=f"TOST over seeds, margin +-{100 * ctx.cfg.margin:.0f} pp"))
         if len(stab) >= 2:
-            rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", unit=unit,
+            rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", test_id="storing.stable", unit=unit,
                                      statistic="mean within-example SD of h_t", per_seed_values=stab,
                                      per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
                                      notes="examples with T >= 2; null: random sets of the same size; the set "
@@ -149,13 +150,14 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                                            "neurons stable over t on its own half)"))
         if len(shared) >= 2:
             rows.append(combined_row(**kw, test="position-independent: sets from T<=median vs T>median overlap",
-                                     unit=unit, statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
+                                     test_id="storing.position_independent", unit=unit,
+                                     statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
                                      per_seed_null=shared_null,
                                      notes="stages 1-2 run separately on the two position strata; null: "
                                            "hypergeometric chance overlap of sets of those sizes (treats neurons "
                                            "as exchangeable; neurons selected for any token inflate overlap)"))
-        rows.append(combined_row(**kw, test="storing set size", unit=unit, statistic="fraction of neurons",
-                                 per_seed_values=size, paper_value=0.20,
+        rows.append(combined_row(**kw, test="storing set size", test_id="storing.size", unit=unit,
+                                 statistic="fraction of neurons", per_seed_values=size,
                                  notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
     ctx.figure_data["storing_pca"] = pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)
     return rows

@@ -7,18 +7,16 @@ from __future__ import annotations
 from neuronstats.findings.common import combined_row, one_set_per_seed
 from neuronstats.stages.hypothesis import triggering
 
-PAPER = {"lyrics": {1: 0.998, 2: 0.964, 3: 0.912, 4: 0.841}, "gutenberg": {1: 0.942, 2: 0.930, 3: 0.914, 4: 0.904}}
-
 
 def triggering_rows(ctx, ks=(1, 2, 3, 4)) -> list[dict]:
     kw = ctx.combined_kw("triggering")
     probe, probe_null, early, _ = one_set_per_seed(ctx, triggering(), ks)
-    rows = [combined_row(**kw, test="probe: t = T-1 vs t < T-1", unit="all tokens",
+    rows = [combined_row(**kw, test="probe: t = T-1 vs t < T-1", test_id="triggering.probe", unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
                          notes="one triggering set per seed over all tokens")]
     for k in ks:
-        rows.append(combined_row(**kw, test="T-1 values copied into T-1-k: w k steps early", unit=f"k = {k}",
-                                 statistic="share emitted k steps early", per_seed_values=early[k][0],
-                                 per_seed_null=early[k][1], paper_value=PAPER.get(ctx.dataset, {}).get(k),
+        rows.append(combined_row(**kw, test="T-1 values copied into T-1-k: w k steps early", test_id="triggering.early",
+                                 unit=f"k = {k}", statistic="share emitted k steps early", per_seed_values=early[k][0],
+                                 per_seed_null=early[k][1],
                                  notes="examples with T >= k + 1; null: the same copy on random sets"))
     return rows

@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# (finding, test) pairs with a paper value, in the paper's Table 1 order
+# the tests (stable ids) with a paper value, in the paper's Table 1 order
 TABLE1 = [
-    ("positioning", "w at T vs re-decoded without its (w, T)", "positioning"),
-    ("storing", "zero storing set at T-1", "storing: zero"),
-    ("storing", "previous value at T-1", "storing: previous"),
-    ("counting", "value from t-k at T-1: w exactly k steps later", "counting"),
-    ("triggering", "T-1 values copied into T-1-k: w k steps early", "triggering"),
-    ("outputting", "zero outputting set at T", "outputting: zero"),
-    ("outputting", "keep only outputting set at T", "outputting: keep only"),
-    ("x_t negligible", "random decoder inputs: accuracy stays (TOST)", "random x_t"),
+    ("positioning.accuracy", "positioning"),
+    ("storing.zero", "storing: zero"),
+    ("storing.previous", "storing: previous"),
+    ("counting.shift", "counting"),
+    ("triggering.early", "triggering"),
+    ("outputting.zero", "outputting: zero"),
+    ("outputting.keep_only", "outputting: keep only"),
+    ("x_t.random_inputs", "random x_t"),
 ]
 
 
@@ -25,8 +25,8 @@ def table1_frame(summary: pd.DataFrame) -> pd.DataFrame:
     the paper's value. Token-level tests are averaged over tokens (CI: min/max of the
     per-token CIs is not a CI, so none is drawn for them)."""
     out = []
-    for finding, test, label in TABLE1:
-        sub = summary[(summary.finding == finding) & (summary.test == test)]
+    for test_id, label in TABLE1:
+        sub = summary[summary.test_id == test_id]
         for (ds, cell), g in sub.groupby(["dataset", "cell"]):
             if g.unit.str.startswith("k = ").all():
                 for r in g.itertuples():
@@ -117,10 +117,10 @@ def gates_figure(gates: pd.DataFrame, stem, title: str = "") -> list:
     of the same size kept (control mean), beside the paper's values for its token "i"."""
     rows = []
     for gate in ("z", "r"):
-        sub = gates[gates.test.str.endswith(f": {gate} on {'outputting' if gate == 'z' else 'storing'} neurons")]
+        sub = gates[gates.test_id.isin([f"gates.{gate}_keep_trigger", f"gates.{gate}_all"])]
         for unit, g in sub.groupby("unit", sort=False):
-            trig = g[g.test.str.startswith("keep only triggering")]
-            allk = g[g.test.str.startswith("all neurons kept")]
+            trig = g[g.test_id == f"gates.{gate}_keep_trigger"]
+            allk = g[g.test_id == f"gates.{gate}_all"]
             if len(trig) and len(allk):
                 t, a = trig.iloc[0], allk.iloc[0]
                 rows.append((gate, unit, a.estimate, t.estimate, t.ci_low, t.ci_high, t.null_mean, t.paper_value))

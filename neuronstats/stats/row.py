@@ -8,11 +8,12 @@ import math
 import pandas as pd
 
 COLUMNS = (
-    "dataset", "cell", "finding", "test", "unit", "statistic", "estimate", "ci_low", "ci_high",
+    "dataset", "cell", "finding", "test", "test_id", "unit", "statistic", "estimate", "ci_low", "ci_high",
     "null_mean", "null_ci_high", "effect_size", "effect_size_kind", "p_value", "p_adjusted",
     "correction", "alpha", "reject", "n_seeds", "n_examples", "n_null", "paper_value", "notes",
 )
-_TEXT = {"dataset", "cell", "finding", "test", "unit", "statistic", "effect_size_kind", "correction", "notes"}
+_TEXT = {"dataset", "cell", "finding", "test", "test_id", "unit", "statistic", "effect_size_kind", "correction",
+         "notes"}
 _INT = {"n_seeds", "n_examples", "n_null"}
 _REQUIRED = ("dataset", "cell", "finding", "test", "statistic", "estimate")
 NAN = float("nan")

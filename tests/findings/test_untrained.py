@@ -56,7 +56,7 @@ def test_random_set_tests_on_untrained_states_reject_at_nominal_rate():
             vals["stable"][0].append(sd[0])
             vals["stable"][1].append(sd[1:].mean(1))
         for k, alt in (("monotone", "greater"), ("drop", "less"), ("stable", "less")):
-            row = combined_row(dataset="u", cell="gru", finding="f", test=k, unit="u", statistic="s",
+            row = combined_row(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u", statistic="s",
                                per_seed_values=vals[k][0], per_seed_null=vals[k][1], alternative=alt, bounds=None)
             p[k].append(row["p_value"])
     for k, ps in p.items():

@@ -24,9 +24,11 @@ def test_fig5_needs_all_three_bars(tmp_path):
     rows = []
     for tok in (5, 6):
         for gate, target in (("z", "outputting"), ("r", "storing")):
-            rows.append({"test": f"keep only triggering in h_(T-1): {gate} on {target} neurons", "unit": f"token {tok}",
+            rows.append({"test": f"keep only triggering in h_(T-1): {gate} on {target} neurons",
+                         "test_id": f"gates.{gate}_keep_trigger", "unit": f"token {tok}",
                          "estimate": 0.3, "ci_low": 0.2, "ci_high": 0.4, "null_mean": 0.5, "paper_value": 0.067})
-            rows.append({"test": f"all neurons kept in h_(T-1): {gate} on {target} neurons", "unit": f"token {tok}",
+            rows.append({"test": f"all neurons kept in h_(T-1): {gate} on {target} neurons",
+                         "test_id": f"gates.{gate}_all", "unit": f"token {tok}",
                          "estimate": 0.6, "ci_low": 0.5, "ci_high": 0.7, "null_mean": np.nan, "paper_value": np.nan})
     df = pd.DataFrame(rows)
     assert _written(gates_figure(df, tmp_path / "f5", "planted"))

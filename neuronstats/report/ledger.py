@@ -1,0 +1,135 @@
+"""The paper's claims with verdicts: each claim of :mod:`neuronstats.paper` matched to
+the stats rows that test it (by stable ``test_id``), and judged by written rules.
+
+Rules (also in README, "Verdicts"):
+
+* **supported** — every row behind the claim rejects its null (Holm-adjusted, seed-level
+  test) in the claimed direction and, for a level, the paper's number lies inside our CI
+  or within ``margin`` of our estimate (or our estimate is beyond it in the claimed
+  direction); for "no effect", equivalence (TOST) is shown; for a range, our estimate
+  lies in it.
+* **weaker than reported** — the effect is there in the claimed direction but our level
+  is clearly short of the paper's (its number beyond our CI and the margin), or only
+  some of the units (tokens, k) reject.
+* **not supported** — no row rejects in the claimed direction (the power note of the
+  rows says what effect the test could have seen); for "no effect", equivalence not
+  shown; for a range, the estimate outside it.
+* **contradicted** — rows reject in the opposite direction and none in the claimed one.
+* **not testable here** — no row tests it (with the reason), the rows could not run
+  (too few examples), or the models are below the accuracy floor.
+
+The claimed direction of a level or drop is the side of the null on which the paper's
+number lies; of a "direction" claim, the ledger's ``direction`` column.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from neuronstats.paper import claims as load_claims
+from neuronstats.paper import dataset_matches, unit_matches
+
+VERDICTS = ("supported", "weaker than reported", "not supported", "contradicted", "not testable here")
+
+
+def model_accuracy(summary: pd.DataFrame) -> dict:
+    """(dataset, cell) → mean test positioning accuracy over seeds (the positioning rows)."""
+    pos = summary[summary.test_id == "positioning.accuracy"]
+    return {(r.dataset, r.cell): float(r.estimate) for r in pos.itertuples()}
+
+
+def _rows_for(summary: pd.DataFrame, claim) -> pd.DataFrame:
+    m = (summary.test_id == claim.test_id) & (summary.cell == claim.cell)
+    m &= summary.dataset.map(lambda d: dataset_matches(claim.dataset, d))
+    m &= summary.unit.map(lambda u: unit_matches(claim.unit, str(u)))
+    return summary[m]
+
+
+def _direction(claim, rows: pd.DataFrame) -> str:
+    if isinstance(claim.direction, str) and claim.direction:
+        return claim.direction
+    null = rows.null_mean.mean()
+    if not math.isnan(claim.paper_value) and not math.isnan(null):
+        return "greater" if claim.paper_value > null else "less"
+    return "greater"
+
+
+def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float) -> dict:
+    """The verdict of one claim from its rows (see the module's rules)."""
+    out = {"n_rows": len(rows), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "null_mean": np.nan,
+           "p_adjusted_max": np.nan, "units_rejecting": "", "model_accuracy": np.nan}
+    accs = [accuracy.get((d, claim.cell)) for d in sorted(set(rows.dataset))] if len(rows) else []
+    accs = [a for a in accs if a is not None]
+    if accs:
+        out["model_accuracy"] = float(np.mean(accs))
+    if not len(rows):
+        return {**out, "verdict": "not testable here", "reason": f"no row has test id {claim.test_id} for "
+                f"{claim.dataset} {claim.cell.upper()} (this study does not run that test)"}
+    ran = rows[rows.estimate.notna()]
+    if not len(ran):
+        return {**out, "verdict": "not testable here", "reason": "the test could not run: " + rows.notes.iloc[0]}
+    out.update(estimate=float(ran.estimate.mean()), ci_low=float(ran.ci_low.min()), ci_high=float(ran.ci_high.max()),
+               null_mean=float(ran.null_mean.mean()), p_adjusted_max=float(ran.p_adjusted.max()))
+    if claim.test_id != "positioning.accuracy" and accs and min(accs) < floor:
+        return {**out, "verdict": "not testable here",
+                "reason": f"models below the accuracy floor ({100 * min(accs):.1f} % < {100 * floor:.0f} %)"}
+    if claim.kind == "range":
+        inside = claim.low <= out["estimate"] <= claim.high
+        return {**out, "verdict": "supported" if inside else "not supported",
+                "reason": f"mean set size {100 * out['estimate']:.1f} % "
+                          f"{'inside' if inside else 'outside'} the paper's {100 * claim.low:.0f}-{100 * claim.high:.0f} %"}
+    rej = ran.reject.fillna(False).astype(bool)
+    if claim.kind == "no effect":
+        k = int(rej.sum())
+        out["units_rejecting"] = f"{k} of {len(ran)}"
+        if k == len(ran):
+            return {**out, "verdict": "supported", "reason": "equivalence (TOST) shown within the stated margin"}
+        return {**out, "verdict": "not supported", "reason": f"equivalence not shown ({k} of {len(ran)} rows)"}
+    direction = _direction(claim, ran)
+    up = ran.estimate > ran.null_mean
+    good = rej & (up if direction == "greater" else ~up)
+    bad = rej & ~(up if direction == "greater" else ~up)
+    k = int(good.sum())
+    out["units_rejecting"] = f"{k} of {len(ran)}"
+    if k == 0:
+        if bad.any():
+            return {**out, "verdict": "contradicted",
+                    "reason": f"{int(bad.sum())} of {len(ran)} rows significant in the opposite direction"}
+        return {**out, "verdict": "not supported", "reason": f"no row rejects its null ({len(ran)} rows)"}
+    if k < len(ran):
+        return {**out, "verdict": "weaker than reported",
+                "reason": f"only {k} of {len(ran)} units reject in the claimed direction"}
+    if claim.kind in ("level", "drop") and not math.isnan(claim.paper_value):
+        p, est = claim.paper_value, out["estimate"]
+        within = out["ci_low"] <= p <= out["ci_high"] or abs(est - p) <= margin
+        beyond = est > p if direction == "greater" else est < p
+        if not (within or beyond):
+            return {**out, "verdict": "weaker than reported",
+                    "reason": f"effect present, but {100 * est:.1f} % vs the paper's {100 * p:.1f} % "
+                              f"(outside our CI and the ±{100 * margin:.0f} pp margin)"}
+        return {**out, "verdict": "supported", "reason": f"all {len(ran)} rows reject; the paper's {100 * p:.1f} % "
+                f"{'is matched' if within else 'is exceeded'}"}
+    return {**out, "verdict": "supported", "reason": f"all {len(ran)} rows reject in the claimed direction"}
+
+
+def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05) -> pd.DataFrame:
+    """One line per claim of the paper: its value, ours with CI, the test, the verdict."""
+    acc = model_accuracy(summary)
+    out = []
+    for claim in load_claims().itertuples():
+        rows = _rows_for(summary, claim)
+        if not len(rows):  # the finding may have run and said why it could not test anything
+            stub = claim._replace(test_id=claim.test_id.split(".")[0] + ".not_run", unit="*")
+            rows = _rows_for(summary, stub)
+        v = judge(claim, rows, acc, floor, margin)
+        ids = [f"{r.dataset}/{r.cell}/{r.test_id}/{r.unit}" for r in rows.itertuples()]
+        out.append({"claim_id": claim.claim_id, "section": claim.section, "dataset": claim.dataset,
+                    "cell": claim.cell, "quantity": claim.quantity, "kind": claim.kind,
+                    "paper_value": claim.paper_value, **v, "test_id": claim.test_id, "rows": "; ".join(ids)})
+    cols = ["claim_id", "section", "dataset", "cell", "quantity", "kind", "paper_value", "estimate", "ci_low",
+            "ci_high", "null_mean", "p_adjusted_max", "units_rejecting", "model_accuracy", "verdict", "reason",
+            "test_id", "n_rows", "rows"]
+    return pd.DataFrame(out)[cols]
