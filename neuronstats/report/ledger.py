@@ -79,8 +79,8 @@ def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float
     if claim.kind == "range":
         inside = claim.low <= out["estimate"] <= claim.high
         return {**out, "verdict": "supported" if inside else "not supported",
-                "reason": f"mean set size {100 * out['estimate']:.1f} % "
-                          f"{'inside' if inside else 'outside'} the paper's {100 * claim.low:.0f}-{100 * claim.high:.0f} %"}
+                "reason": f"mean set size {100 * out['estimate']:.1f} % {'inside' if inside else 'outside'} "
+                          f"the paper's {100 * claim.low:.0f}-{100 * claim.high:.0f} %"}
     rej = ran.reject.fillna(False).astype(bool)
     if claim.kind == "no effect":
         k = int(rej.sum())

@@ -20,7 +20,8 @@ def _verdicts(rows):
 def test_each_verdict_by_its_rule():
     rows = [_row("positioning.accuracy", "all examples", 0.979, 0.01, True),
             _row("positioning.accuracy", "all examples", 0.95, 0.01, True, dataset="lyrics"),
-            _row("storing.zero", "token 5 'the'", 0.21, 0.8, True), _row("storing.zero", "token 6 'a'", 0.19, 0.8, True),
+            _row("storing.zero", "token 5 'the'", 0.21, 0.8, True),
+            _row("storing.zero", "token 6 'a'", 0.19, 0.8, True),
             _row("counting.shift", "k = 1", 0.5, 0.1, True), _row("counting.shift", "k = 2", 0.2, 0.3, True),
             _row("counting.shift", "k = 3", 0.2, 0.19, False),
             _row("outputting.near_pm1", "token 5 'the'", 0.3, 0.5, True),
