@@ -11,6 +11,7 @@ and ``curves.png``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -322,3 +323,46 @@ def stages_benchmark(model, rec, n_tokens: int = 50, n_perm: int = 1000) -> pd.D
     return pd.DataFrame([{"benchmark": f"stages 1-2 (storing) for {len(tokens)} tokens, {rec.n} recorded examples, "
                                        f"GRU h{rec.dec_h.shape[2]}", "minutes": minutes, "target_minutes": 5.0,
                           "n_tokens": len(tokens), "mean_set_size": float(np.mean(sizes)) if sizes else 0.0}])
+
+
+def _prepare_in_child(cfg_dict, data_dir, cache_dir, queue) -> None:
+    """Child process: prepare the data and report (seconds, pairs, peak RSS in bytes)."""
+    import resource
+
+    from neuronstats.config import DataConfig
+    from neuronstats.data.examples import prepare
+
+    t = time.perf_counter()
+    ds = prepare(DataConfig(**cfg_dict), data_dir, cache_dir=cache_dir)
+    secs = time.perf_counter() - t
+    pairs = sum(ds.n_pairs(s) for s in ("train", "val", "test"))
+    queue.put((secs, pairs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def data_benchmarks(data_dir, cache_dir, path: str = "gutenberg-lahiri.zip") -> pd.DataFrame:
+    """Preparing line pairs from the Lahiri Gutenberg corpus: seconds to build them from
+    nothing cached (and peak memory, measured in a fresh process), then seconds to load
+    them again from the content-keyed cache (a second fresh process)."""
+    import dataclasses
+    import multiprocessing as mp
+    import shutil
+
+    from neuronstats.config import DataConfig
+    from neuronstats.data.cache import data_key
+
+    cfg = DataConfig(source="gutenberg", path=path, chunk_lines=200, vocab_size=2000, max_len=14)
+    folder = Path(cache_dir) / "data" / data_key(cfg, data_dir)
+    shutil.rmtree(folder, ignore_errors=True)
+    rows = []
+    ctx = mp.get_context("spawn")
+    for phase in ("build (nothing cached)", "load (cached)"):
+        q = ctx.Queue()
+        p = ctx.Process(target=_prepare_in_child, args=(dataclasses.asdict(cfg), str(data_dir), str(cache_dir), q))
+        p.start()
+        secs, pairs, rss = q.get()
+        p.join()
+        rows.append({"phase": phase, "corpus": path, "seconds": secs, "pairs": pairs,
+                     "peak_rss_gb": rss / 1e9, "target_seconds": 60.0 if phase.startswith("build") else 5.0,
+                     "target_peak_gb": 4.0, "cpus": os.cpu_count(),
+                     "load_average_1min": os.getloadavg()[0]})  # other work on the machine slows the build
+    return pd.DataFrame(rows)

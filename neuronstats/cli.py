@@ -78,6 +78,19 @@ def cmd_bench(a) -> int:
     return 0
 
 
+def cmd_bench_data(a) -> int:
+    import tempfile
+
+    from neuronstats import io
+    from neuronstats.bench import data_benchmarks
+
+    with tempfile.TemporaryDirectory(prefix="neuronstats-bench-") as cache:
+        df = data_benchmarks(a.data_dir, a.cache_dir or cache)
+    io.write_text(Path(a.out) / "data_prep.csv", df.to_csv(index=False))
+    print(df.to_string(index=False))
+    return 0
+
+
 def cmd_report(a) -> int:
     from neuronstats.report.html import build_report
 
@@ -351,6 +364,13 @@ def main(argv=None) -> int:
     bm.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     bm.add_argument("--out", default="results/bench")
     bm.set_defaults(func=cmd_bench_microscope)
+
+    bd = sub.add_parser("bench-data", help="seconds and peak memory to prepare pairs from the Lahiri corpus, "
+                                           "built and then loaded from the cache")
+    bd.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
+    bd.add_argument("--cache-dir", default=None, help="cache to measure in (default: a temporary one)")
+    bd.add_argument("--out", default="results/bench")
+    bd.set_defaults(func=cmd_bench_data)
 
     rp = sub.add_parser("report", help="the claims ledger with verdicts and report.html for a results folder")
     rp.add_argument("results", help="a folder written by `neuronstats replicate`")

@@ -167,8 +167,8 @@ def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None =
     if key is None:
         key = resolve_key(cfg, data_dir)
     models = cache_root(cache_dir) / "models"
-    same = sorted(p for p in models.glob(f"*-{key}") if (p / "model.pt").is_file())  # trained under another name
-    return same[0] if same else models / f"{cfg.name}-{key}"
+    same = sorted(models.glob(f"*-{key}"), key=lambda p: (not (p / "model.pt").is_file(), p.name))
+    return same[0] if same else models / f"{cfg.name}-{key}"  # the same model under another name is reused
 
 
 def resolve_key(cfg: RunConfig, data_dir=None) -> str:
@@ -208,7 +208,7 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     final = run_dir / "model.pt"
     if final.exists():
         return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
-    with io.exclusive(run_dir.with_name(run_dir.name + ".lock")):  # one trainer per model, across processes
+    with io.exclusive(run_dir.parent / f".{key}.lock"):  # one trainer per model (content key), across processes
         if final.exists():  # another process finished it while we waited
             return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
         return _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, log)
