@@ -134,6 +134,16 @@ def one_set_per_seed(ctx, hypothesis, ks):
     return probe, probe_null, by_k, per_seed
 
 
+def selectivity_row(kw, finding_id: str, unit: str, sets) -> dict:
+    """Descriptive row: probe accuracy minus its accuracy on a Hewitt–Liang control task
+    (each token type given a random label), per seed; seed-level CI, no test."""
+    return combined_row(**kw, test="probe selectivity (task minus control task)", test_id=f"{finding_id}.selectivity",
+                        unit=unit, statistic="balanced-accuracy difference",
+                        per_seed_values=[ns.stage1["selectivity"] for ns in sets], bounds=(-1.0, 1.0),
+                        notes="descriptive; control task: each token type gets a random label (Hewitt & Liang "
+                              "2019); high selectivity: the probe reads the states, not the token identity")
+
+
 def cell_state_probe_rows(ctx, hypothesis, kw, test: str, test_id: str, unit: str, note: str = "") -> list[dict]:
     """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
     c is where an LSTM may keep what a GRU keeps in h). One row, or none for a GRU."""

@@ -16,7 +16,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from neuronstats.findings.common import cell_state_probe_rows, combined_row, one_set_per_seed, oriented_set_values
+from neuronstats.findings.common import (
+    cell_state_probe_rows,
+    combined_row,
+    one_set_per_seed,
+    oriented_set_values,
+    selectivity_row,
+)
 from neuronstats.stages.hypothesis import counting
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.controls import control_sets
@@ -114,7 +120,9 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
     rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
                          unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
-                         notes="one counting set per seed over all tokens; ridge probe, CV grouped by example")]
+                         notes="one counting set per seed over all tokens; ridge probe, CV grouped by example; null: "
+                               + per_seed[0][0].stage1.get("null_kind", ""))]
+    rows.append(selectivity_row(kw, "counting", "all tokens", [ns for ns, _ in per_seed]))
     rows += cell_state_probe_rows(ctx, counting(), kw, "probe: steps remaining T - t, h_t for 0<=t<=T-1",
                                   "counting.probe_c", "all tokens")
     for k in ks:

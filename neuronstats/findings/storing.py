@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import cell_state_probe_rows, combined_row, subset_recording, units
+from neuronstats.findings.common import (
+    cell_state_probe_rows,
+    combined_row,
+    selectivity_row,
+    subset_recording,
+    units,
+)
 from neuronstats.stages.hypothesis import storing
 from neuronstats.stages.neuronset import find
 from neuronstats.stages.verify import verify
@@ -87,11 +93,12 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
     rows, seed0_sets = [], []
     for tok in tokens:
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
-        stab, stab_null, shared, shared_null = [], [], [], []
+        stab, stab_null, shared, shared_null, found = [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             ns = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
             probe.append(ns.stage1["heldout_accuracy"])
             probe_null.append(ns.probe_null)
+            found.append(ns)
             size.append(len(ns.neurons) / ctx.hidden)
             if s == 0:
                 seed0_sets.append(ns.neurons)
@@ -121,7 +128,9 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
         rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
                                  unit=unit,
                                  statistic="held-out balanced accuracy", per_seed_values=probe,
-                                 per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example"))
+                                 per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example; "
+                                 "null: " + found[0].stage1.get("null_kind", "")))
+        rows.append(selectivity_row(kw, "storing", unit, found))
         rows += cell_state_probe_rows(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1",
                                       "storing.probe_c", unit)
         rows.append(combined_row(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,

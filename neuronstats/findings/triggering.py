@@ -4,16 +4,18 @@ T−1−k makes w come out k steps early, more often than the same copy on rando
 
 from __future__ import annotations
 
-from neuronstats.findings.common import combined_row, one_set_per_seed
+from neuronstats.findings.common import combined_row, one_set_per_seed, selectivity_row
 from neuronstats.stages.hypothesis import triggering
 
 
 def triggering_rows(ctx, ks=(1, 2, 3, 4)) -> list[dict]:
     kw = ctx.combined_kw("triggering")
-    probe, probe_null, early, _ = one_set_per_seed(ctx, triggering(), ks)
+    probe, probe_null, early, per_seed = one_set_per_seed(ctx, triggering(), ks)
     rows = [combined_row(**kw, test="probe: t = T-1 vs t < T-1", test_id="triggering.probe", unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
-                         notes="one triggering set per seed over all tokens")]
+                         notes="one triggering set per seed over all tokens; null: "
+                               + per_seed[0][0].stage1.get("null_kind", ""))]
+    rows.append(selectivity_row(kw, "triggering", "all tokens", [ns for ns, _ in per_seed]))
     for k in ks:
         rows.append(combined_row(**kw, test="T-1 values copied into T-1-k: w k steps early", test_id="triggering.early",
                                  unit=f"k = {k}", statistic="share emitted k steps early", per_seed_values=early[k][0],

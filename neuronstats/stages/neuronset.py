@@ -41,7 +41,8 @@ def find(model, rec, hypothesis, n_candidates=None, keep: float = 0.5, n_perm: i
     from neuronstats.stages.candidates import stage1
 
     X, y, groups, t, types = hypothesis.data(rec)
-    s1 = stage1(X, y, groups, types, n_candidates=n_candidates, max_states=max_states, n_perm=n_perm, seed=seed)
+    s1 = stage1(X, y, groups, types, n_candidates=n_candidates, max_states=max_states, n_perm=n_perm, seed=seed,
+                t=t, T=rec.T[groups, 0])
     eligible = np.flatnonzero(rec.correct)
     if hypothesis.params.get("token") is not None:  # attribute on examples positioning that token
         eligible = eligible[rec.w[eligible, 0] == hypothesis.params["token"]]

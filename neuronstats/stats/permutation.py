@@ -96,6 +96,27 @@ def permuted_labels(y, groups, n_perm: int, seed: int = 0, strata=None) -> np.nd
     return out
 
 
+def permuted_within_strata(y, strata, n_perm: int, seed: int = 0, chunk: int = 100) -> np.ndarray:
+    """(n_perm, n) label vectors with the labels of the *states* shuffled among the states
+    of the same stratum (e.g. the same time t, across examples). H0: the states carry no
+    information about the label beyond the stratum — so a state that encodes only t
+    cannot reject a counting or triggering probe (it does against a within-example
+    shuffle, which breaks the t–label relation)."""
+    y, strata = np.asarray(y), np.asarray(strata)
+    rng = np.random.default_rng(seed)
+    code = np.unique(strata, return_inverse=True)[1]
+    by_stratum = np.argsort(code, kind="stable")
+    out = np.empty((n_perm, len(y)), dtype=y.dtype)
+    for a in range(0, n_perm, chunk):  # bounded memory: chunk × n keys at a time
+        k = min(chunk, n_perm - a)
+        keys = rng.random((k, len(y))) + 2.0 * code
+        pos = np.argsort(keys, axis=1, kind="stable")
+        block = np.empty((k, len(y)), dtype=y.dtype)
+        np.put_along_axis(block, np.broadcast_to(by_stratum, pos.shape), y[pos], axis=1)
+        out[a : a + k] = block
+    return out
+
+
 # -- the closed-form ridge probe -------------------------------------------------
 
 def _onehot(codes: np.ndarray, n_classes: int) -> np.ndarray:
@@ -190,12 +211,14 @@ def ridge_cv_scores(X, label_sets, folds, n_classes: int, alpha: float = 1.0,
 
 
 def probe_permutation_test(X, y, groups, n_perm: int = 1000, n_splits: int = 5, alpha: float = 1.0,
-                           metric: str = "accuracy", strata=None, seed: int = 0) -> ProbeTest:
+                           metric: str = "accuracy", strata=None, seed: int = 0, state_strata=None) -> ProbeTest:
     """Is ``y`` linearly decodable from ``X`` on held-out examples beyond chance?
 
-    H0: states carry no information about the labels beyond the example grouping.
-    Statistic: grouped-CV held-out ``metric`` of a ridge classifier. Null: the same
-    statistic for ``n_perm`` example-level label permutations. One-sided p.
+    H0: states carry no information about the labels beyond the example grouping (and
+    beyond ``strata``, one value per example, when given). Statistic: grouped-CV held-out
+    ``metric`` of a ridge classifier. Null: the same statistic for ``n_perm`` example-level
+    label permutations — or, with ``state_strata`` (one value per state), permutations of
+    the states' labels within those strata (:func:`permuted_within_strata`). One-sided p.
     """
     y = np.asarray(y)
     classes, codes = np.unique(y, return_inverse=True)
@@ -205,7 +228,10 @@ def probe_permutation_test(X, y, groups, n_perm: int = 1000, n_splits: int = 5, 
     codes = codes.astype(np.int16 if len(classes) < 2**15 else np.int64)
     labels = np.empty((n_perm + 1, len(codes)), dtype=codes.dtype)
     labels[0] = codes
-    labels[1:] = permuted_labels(codes, groups, n_perm, seed + 1, strata)
+    if state_strata is not None:
+        labels[1:] = permuted_within_strata(codes, state_strata, n_perm, seed + 1)
+    else:
+        labels[1:] = permuted_labels(codes, groups, n_perm, seed + 1, strata)
     scores = ridge_cv_scores(X, labels, folds, len(classes), alpha, metric, groups=groups)
     obs, null = float(scores[0]), scores[1:]
     return ProbeTest(obs, null, float(null_pvalue(obs, null, "greater")), "greater",

@@ -1,0 +1,67 @@
+"""Probe nulls that nuisance variables cannot pass (DESIGN §10): states that carry only
+the elapsed time t, or only the target position T, must not make the counting,
+triggering or storing probes reject (binomial band at alpha over 300 simulated
+studies), while states that carry the label still do."""
+
+import numpy as np
+import pytest
+
+from neuronstats.stages.candidates import _probe_test
+
+N_STUDIES = 300
+
+
+def _study(rng, n_ex=60, H=8, encode="t", label="counting", token_rate=None):
+    T = rng.integers(2, 9, n_ex)
+    ex = np.repeat(np.arange(n_ex), T)
+    t = np.concatenate([np.arange(k) for k in T])
+    Ts = T[ex]
+    W = rng.normal(size=(3, H))
+    signal = {"t": t, "T": Ts, "label": Ts - t}[encode]
+    X = np.outer(signal, W[0]) + 0.3 * np.outer(signal**2, W[1]) / 10 + rng.normal(size=(len(t), H))
+    if label == "counting":
+        y = Ts - t
+    elif label == "triggering":
+        y = (t == Ts - 1).astype(int)
+    else:  # storing: a token whose frequency rises with T, constant within each example
+        w = rng.random(n_ex) < token_rate[T]
+        y = w[ex].astype(int)
+    return X.astype(np.float32), y, ex, t, Ts
+
+
+def _rate(encode, label, **kw):
+    rng = np.random.default_rng(hash((encode, label)) % 2**32)
+    rej = []
+    for k in range(N_STUDIES):
+        X, y, g, t, T = _study(rng, encode=encode, label=label, **kw)
+        test, _ = _probe_test(X, y, g, 99, k, t, T)
+        rej.append(test.p_value <= 0.05)
+    return float(np.mean(rej))
+
+
+@pytest.mark.parametrize("label", ["counting", "triggering"])
+def test_states_that_encode_only_elapsed_time_do_not_pass(label):
+    rate = _rate("t", label)
+    assert rate <= 0.07, rate  # 300 studies: the binomial band's upper end at alpha = 0.05
+
+
+def test_states_that_encode_only_the_target_position_do_not_pass_storing():
+    token_rate = np.linspace(0.05, 0.6, 9)  # the token is more frequent at larger T
+    rate = _rate("T", "storing", token_rate=token_rate)
+    assert rate <= 0.07, rate
+
+
+def test_a_planted_counter_is_still_found():
+    rng = np.random.default_rng(5)
+    found = []
+    for k in range(20):
+        X, y, g, t, T = _study(rng, encode="label", label="counting")
+        test, kind = _probe_test(X, y, g, 99, k, t, T)
+        found.append(test.p_value <= 0.05)
+    assert np.mean(found) >= 0.9 and "elapsed time t alone" in kind
+
+
+@pytest.mark.parametrize("label", ["counting", "triggering"])
+def test_states_that_encode_only_the_target_position_do_not_pass(label):
+    rate = _rate("T", label)
+    assert rate <= 0.07, rate
