@@ -19,3 +19,9 @@ class InputError(ValueError):
         super().__init__(msg)
         self.path = path
         self.line = line
+
+
+class InsufficientData(ValueError):
+    """The data cannot support a test (too few correctly positioned examples of a token,
+    labels that do not vary, an attribution that did not converge). A finding reports it
+    as a "(not run)" row saying why; any other exception is a bug and propagates."""

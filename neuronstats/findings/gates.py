@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from neuronstats.errors import InsufficientData
 from neuronstats.findings.common import combined_row, units
 from neuronstats.findings.outputting import outputting_set
 from neuronstats.stages.hypothesis import storing, triggering
@@ -40,7 +41,7 @@ def gru_gates(model, h_prev: np.ndarray, tokens_in: np.ndarray, keep_sets) -> tu
 
 def gates_rows(ctx, tokens=None) -> list[dict]:
     if ctx.cell != "gru":
-        raise ValueError("the §5 gate analysis is defined for GRU update/reset gates")
+        raise InsufficientData("the §5 gate analysis is defined for GRU update/reset gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
     trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuronstats.errors import InsufficientData
 from neuronstats.findings.counting import counting_rows
 from neuronstats.findings.gates import gates_rows
 from neuronstats.findings.inputs import inputs_rows
@@ -22,7 +23,7 @@ def run_finding(name: str, ctx) -> list[dict]:
     positioned examples) gives one row saying why, with no estimate."""
     try:
         rows = FINDINGS[name](ctx)
-    except ValueError as exc:
+    except InsufficientData as exc:
         rows = []
         reason = str(exc)
     else:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from captum.attr import IntegratedGradients
 
+from neuronstats.errors import InsufficientData
 from neuronstats.record import _resolve
 
 
@@ -89,11 +90,11 @@ def stage2(model, rec, candidates, examples=None, step="T-1", keep: float = 0.5,
     """Keep the ``keep`` fraction of ``candidates`` with the largest mean |attribution|."""
     attrs, fx, fb, delta, idx = integrated_gradients(model, rec, examples, step, n_steps, baseline)
     if len(idx) == 0:
-        raise ValueError(f"no example has step {step!r} within 0..T")
+        raise InsufficientData(f"no example has step {step!r} within 0..T")
     rel = np.abs(delta) / np.maximum(np.abs(fx - fb), 1e-6)
     med = float(np.median(rel))
     if med > max_rel_delta:
-        raise ValueError(f"integrated gradients did not converge (median relative delta {med:.3f} > "
+        raise InsufficientData(f"integrated gradients did not converge (median relative delta {med:.3f} > "
                          f"{max_rel_delta}); raise n_steps")
     score = np.abs(attrs).mean(0)
     candidates = np.asarray(candidates)

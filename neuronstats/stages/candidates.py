@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import RFE
 from sklearn.svm import LinearSVC
 
+from neuronstats.errors import InsufficientData
 from neuronstats.stats.permutation import probe_permutation_test, selectivity
 
 
@@ -69,7 +70,7 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     stricter control (statistic minus the smaller of the two effects)."""
     y = np.asarray(y)
     if len(np.unique(y)) < 2:
-        raise ValueError("the hypothesis labels every selected state the same: nothing to separate")
+        raise InsufficientData("the hypothesis labels every selected state the same: nothing to separate")
     H = X.shape[1]
     n_candidates = n_candidates or max(1, int(round(0.4 * H)))
     mu, sd = X.mean(0), X.std(0)
