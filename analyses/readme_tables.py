@@ -1,9 +1,11 @@
 """Print the README's measured tables (markdown) from the committed result files.
 
-python analyses/readme_tables.py [bench|replication|smoke]
+python analyses/readme_tables.py [bench|replication|smoke|ledger|claims [RESULTS_DIR]]
   bench        results/bench/*      (after tox -e bench)
   replication  results/summary.csv  (after tox -e analyses)
   smoke        results/smoke/summary.csv
+  ledger       the paper's claims (neuronstats/claims.csv)
+  claims DIR   paper vs ours, one line per claim, from DIR/claims.csv (default results/)
 """
 
 import sys
@@ -85,9 +87,36 @@ def study(path: Path) -> None:
               f"(median |Hedges' g| {np.nanmedian(np.abs(c.effect_size)):.2f})")
 
 
+def ledger() -> None:
+    from neuronstats.paper import claims
+
+    c = claims()
+    out = pd.DataFrame({"claim": c.claim_id, "section": c.section, "dataset": c.dataset, "cell": c.cell,
+                        "quantity": c.quantity, "paper": [pct(v) if not pd.isna(v) else (f"{pct(lo)}–{pct(hi)}"
+                                                           if not pd.isna(lo) else "direction")
+                                                           for v, lo, hi in zip(c.paper_value, c.low, c.high)],
+                        "kind": c.kind, "test": c.test_id})
+    print(md(out))
+    print(f"\n{len(c)} claims: " + ", ".join(f"{k} {v}" for k, v in c.kind.value_counts().items()))
+
+
+def claims_table(folder: Path) -> None:
+    c = pd.read_csv(folder / "claims.csv")
+    out = pd.DataFrame({"claim": c.claim_id, "dataset": c.dataset, "cell": c.cell, "paper %": c.paper_value.map(pct),
+                        "ours % [95 % CI]": [f"{pct(e)} [{pct(lo)}, {pct(hi)}]" for e, lo, hi in
+                                             zip(c.estimate, c.ci_low, c.ci_high)],
+                        "models' accuracy %": c.model_accuracy.map(pct), "verdict": c.verdict})
+    print(md(out))
+    print("\n" + ", ".join(f"{k}: {v}" for k, v in c.verdict.value_counts().items()))
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "bench"
     if what == "bench":
         bench()
+    elif what == "ledger":
+        ledger()
+    elif what == "claims":
+        claims_table(Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT)
     else:
         study(ROOT if what == "replication" else ROOT / what)

@@ -382,8 +382,10 @@ def main(argv=None) -> int:
     bs.set_defaults(func=cmd_bench_stats)
 
     a = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if getattr(a, "quiet", False):  # quiet on the terminal; log files (replicate.log) still get every line
+        for h in logging.getLogger().handlers:
+            h.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
