@@ -1,7 +1,7 @@
 """Benchmarks (not timed tests): the CPU matmul ceiling, training throughput as a
 ratio to it, and time-to-accuracy curves for a grid of training configurations.
 
-``neuronstats bench GRID.toml --data-dir ../shared/data --out results/bench`` trains
+``neuronstats bench train GRID.toml --data-dir ../shared/data --out results/bench`` trains
 every configuration in the grid (cached, resumable), and writes
 ``curves.csv`` (corpus, cell, config, minutes, epoch, accuracy, …),
 ``runs.csv`` (one row per configuration: best accuracy, test accuracy, throughput)

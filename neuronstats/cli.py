@@ -11,7 +11,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from neuronstats.errors import InputError
+from neuronstats.errors import InputError, InsufficientData
+
+log = logging.getLogger("neuronstats.cli")
 
 DATA_DIR = os.environ.get("NEURONSTATS_DATA", "data")
 DATA_HELP = "folder the corpora's paths are relative to (default: $NEURONSTATS_DATA or ./data)"
@@ -125,6 +127,7 @@ def cmd_replicate(a) -> int:
 
 
 def _model_examples(a):
+    log.info("loading %s and its data", a.model)
     import numpy as np
 
     from neuronstats.model.train import load_with_data, split_examples
@@ -138,6 +141,7 @@ def cmd_record(a) -> int:
     from neuronstats.record import record, save_recording
 
     model, _, ex = _model_examples(a)
+    log.info("recording %d examples (%s decoding)", len(ex), a.mode)
     rec = record(model, ex, a.mode)
     save_recording(rec, a.out)
     print(f"recorded {rec.n} examples ({a.mode}), encoder {rec.enc_h.shape}, decoder {rec.dec_h.shape}, "
@@ -167,7 +171,7 @@ def cmd_sweep(a) -> int:
         if neurons:
             sets = control_sets(model.hidden, neurons, a.n_sets, seed=a.seed)
             conds += sweep((spec,), sets)
-        logging.getLogger(__name__).info("decoding %d examples under %d conditions", len(ex), len(conds))
+        log.info("decoding %d examples under %d conditions", len(ex), len(conds))
         out = run(model, ex, conds)
     except ValueError as exc:  # a spec that does not fit this model
         raise InputError(str(exc), path=a.model) from None
@@ -202,10 +206,12 @@ def cmd_find(a) -> int:
         hyp = BUILTIN[a.hypothesis](vocab.stoi[a.token])
     else:
         hyp = BUILTIN[a.hypothesis]()
+    log.info("recording %d examples", len(ex))
     rec = record(model, ex)
+    log.info("stage 1 (probe with %d permutations, RFE) and stage 2 (integrated gradients)", a.n_perm)
     try:
         ns = find(model, rec, hyp, n_perm=a.n_perm, model_id=str(a.model))
-    except ValueError as exc:
+    except InsufficientData as exc:
         raise InputError(str(exc), path=a.model) from None
     s1 = ns.stage1
     print(f"{a.hypothesis}{' ' + a.token if a.token else ''}: {s1['n_states']} states of {s1['n_examples']} "
@@ -267,118 +273,117 @@ def cmd_bench_microscope(a) -> int:
 def main(argv=None) -> int:
     from neuronstats import __version__
 
-    p = argparse.ArgumentParser(prog="neuronstats", description=__doc__)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    data = argparse.ArgumentParser(add_help=False)  # shared options, one definition each
+    data.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
+    cache = argparse.ArgumentParser(add_help=False)
+    cache.add_argument("--cache-dir", default=None, help="cache root (default: $NEURONSTATS_CACHE or "
+                                                        "~/.cache/neuronstats)")
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    split = argparse.ArgumentParser(add_help=False)
+    split.add_argument("--split", choices=["train", "val", "test"], default="test")
+    bench_out = argparse.ArgumentParser(add_help=False)
+    bench_out.add_argument("--out", default="results/bench")
+
+    p = argparse.ArgumentParser(prog="neuronstats", description=__doc__, formatter_class=fmt)
     p.add_argument("--version", action="version", version=f"neuronstats {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    t = sub.add_parser("train", help="train (or load from cache, or resume) the model a TOML config describes")
+    t = sub.add_parser("train", parents=[data, cache, quiet], formatter_class=fmt,
+                       help="train (or load from cache, or resume) the model a TOML config describes")
     t.add_argument("config")
-    t.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-    t.add_argument("--cache-dir", default=None)
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("evaluate", help="positioning accuracy of a trained model.pt")
+    e = sub.add_parser("evaluate", parents=[data, split], formatter_class=fmt,
+                       help="positioning accuracy of a trained model.pt")
     e.add_argument("model")
-    e.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-    e.add_argument("--split", choices=["train", "val", "test"], default="test")
     e.add_argument("--limit", type=int, default=0)
     e.set_defaults(func=cmd_evaluate)
 
     d = sub.add_parser("data", help="corpus utilities")
     dsub = d.add_subparsers(dest="data_cmd", required=True)
-    f = dsub.add_parser("fetch", help="download a corpus (checksums verified)")
+    f = dsub.add_parser("fetch", parents=[quiet], formatter_class=fmt, help="download a corpus (checksums verified)")
     f.add_argument("name", choices=["gutenberg", "lyrics", "gutenberg-lahiri", "lyricsfreak"])
     f.add_argument("--to", required=True)
     f.add_argument("--url", default=None)
     f.add_argument("--sha256", default=None)
-    f.add_argument("--quiet", action="store_true")
     f.set_defaults(func=cmd_fetch)
 
-    b = sub.add_parser("bench", help="throughput, time-to-accuracy and learning curves for a grid of configs "
-                                      "(or for a study's models)")
-    b.add_argument("grid", nargs="?", default="analyses/bench_grid.toml", help="bench grid or study TOML")
-    b.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-    b.add_argument("--out", default="results/bench")
-    b.add_argument("--cache-dir", default=None)
-    b.add_argument("--only", default="", help="run only configs whose name contains this")
-    b.add_argument("--cached-only", action="store_true", help="report only configs already trained")
-    b.add_argument("--prefix", default="", help="prefix of the output file names")
-    b.add_argument("--quiet", action="store_true")
-    b.set_defaults(func=cmd_bench)
+    r = sub.add_parser("replicate", parents=[data, cache, quiet], formatter_class=fmt,
+                       help="run a study: train (cached, resumable), test every claim, write tables, figures, "
+                            "the claims ledger and report.html")
+    r.add_argument("study")
+    r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
+    r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
+    r.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
+                                                     "cluster of single-thread workers, one per core)")
+    r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: run "
+                                                            "everything in this process)")
+    r.set_defaults(func=cmd_replicate)
 
-    for name, helptext in (("replicate", "run a study: train (cached, resumable), test, write tables and figures"),
-                           ("analyze", "the same as replicate, with the study given as --study")):
-        r = sub.add_parser(name, help=helptext)
-        if name == "replicate":
-            r.add_argument("study")
-        else:
-            r.add_argument("--study", required=True, help="study TOML (see analyses/)")
-        r.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-        r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
-        r.add_argument("--cache-dir", default=None)
-        r.add_argument("--quiet", action="store_true")
-        r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
-        r.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
-                                                         "cluster of single-thread workers, one per core)")
-        r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
-        r.set_defaults(func=cmd_replicate)
+    rp = sub.add_parser("report", formatter_class=fmt,
+                        help="the claims ledger with verdicts and report.html for a results folder")
+    rp.add_argument("results", help="a folder written by `neuronstats replicate`")
+    rp.add_argument("--floor", type=float, default=0.90, help="models' accuracy below which claims are not judged")
+    rp.set_defaults(func=cmd_report)
 
-    for name, helptext in (("record", "record states and gates of a trained model (.npz)"),
-                           ("sweep", "decode under an intervention, with random-neuron control sets")):
-        c = sub.add_parser(name, help=helptext)
-        c.add_argument("model")
-        c.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-        c.add_argument("--split", choices=["train", "val", "test"], default="test")
-        c.add_argument("--limit", type=int, default=1000)
-        if name == "record":
-            c.add_argument("--mode", choices=["greedy", "teacher"], default="greedy")
-            c.add_argument("--out", required=True)
-            c.set_defaults(func=cmd_record)
-        else:
-            c.add_argument("--step", default="T-1", help="decoder time: int or T, T-k, T+k")
-            c.add_argument("--op", default="zero", choices=["zero", "keep_only", "from_step"])
-            c.add_argument("--source-offset", type=int, default=-1, help="from_step: copy from t + this")
-            c.add_argument("--neurons", default="", help="comma-separated neuron ids (default: all)")
-            c.add_argument("--n-sets", type=int, default=200)
-            c.add_argument("--seed", type=int, default=0)
-            c.add_argument("--out", default="")
-            c.set_defaults(func=cmd_sweep)
+    model_cmd = [data, split]
+    c = sub.add_parser("record", parents=model_cmd, formatter_class=fmt,
+                       help="record states and gates of a trained model (.npz)")
+    c.add_argument("model")
+    c.add_argument("--limit", type=int, default=1000)
+    c.add_argument("--mode", choices=["greedy", "teacher"], default="greedy")
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=cmd_record)
 
-    fd = sub.add_parser("find", help="stages 1-2 of the paper's method for one hypothesis")
+    c = sub.add_parser("sweep", parents=model_cmd, formatter_class=fmt,
+                       help="decode under an intervention, with random-neuron control sets")
+    c.add_argument("model")
+    c.add_argument("--limit", type=int, default=1000)
+    c.add_argument("--step", default="T-1", help="decoder time: int or T, T-k, T+k")
+    c.add_argument("--op", default="zero", choices=["zero", "keep_only", "from_step"])
+    c.add_argument("--source-offset", type=int, default=-1, help="from_step: copy from t + this")
+    c.add_argument("--neurons", default="", help="comma-separated neuron ids (default: all)")
+    c.add_argument("--n-sets", type=int, default=200)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--out", default="")
+    c.set_defaults(func=cmd_sweep)
+
+    fd = sub.add_parser("find", parents=model_cmd, formatter_class=fmt,
+                        help="stages 1-2 of the paper's method for one hypothesis")
     fd.add_argument("model")
     fd.add_argument("--hypothesis", required=True, choices=["storing", "counting", "triggering", "outputting"])
     fd.add_argument("--token", default="")
-    fd.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-    fd.add_argument("--split", choices=["train", "val", "test"], default="test")
     fd.add_argument("--limit", type=int, default=2000)
     fd.add_argument("--n-perm", type=int, default=1000)
     fd.add_argument("--out", default="")
     fd.set_defaults(func=cmd_find)
 
-    bm = sub.add_parser("bench-microscope", help="speed of recording, intervention sweeps and stages 1-2")
+    b = sub.add_parser("bench", help="benchmarks (write results/bench/)")
+    bsub = b.add_subparsers(dest="bench_cmd", required=True)
+    bt = bsub.add_parser("train", parents=[data, cache, quiet, bench_out], formatter_class=fmt,
+                         help="throughput, time-to-accuracy and learning curves for a grid of configs "
+                              "(or for a study's models)")
+    bt.add_argument("grid", nargs="?", default="analyses/bench_grid.toml", help="bench grid or study TOML")
+    bt.add_argument("--only", default="", help="run only configs whose name contains this")
+    bt.add_argument("--cached-only", action="store_true", help="report only configs already trained")
+    bt.add_argument("--prefix", default="", help="prefix of the output file names")
+    bt.set_defaults(func=cmd_bench)
+    bm = bsub.add_parser("microscope", parents=[data, bench_out], formatter_class=fmt,
+                         help="speed of recording, intervention sweeps and stages 1-2")
     bm.add_argument("--model", default="", help="a trained model.pt (also runs the stages benchmark)")
     bm.add_argument("--from-grid", default="", help="or: the name of a bench-grid run (trained if not cached)")
     bm.add_argument("--grid", default="analyses/bench_grid.toml")
-    bm.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
-    bm.add_argument("--out", default="results/bench")
     bm.set_defaults(func=cmd_bench_microscope)
-
-    bd = sub.add_parser("bench-data", help="seconds and peak memory to prepare pairs from the Lahiri corpus, "
-                                           "built and then loaded from the cache")
-    bd.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
+    bd = bsub.add_parser("data", parents=[data, bench_out], formatter_class=fmt,
+                         help="seconds and peak memory to prepare pairs from the Lahiri corpus, built and then "
+                              "loaded from the cache")
     bd.add_argument("--cache-dir", default=None, help="cache to measure in (default: a temporary one)")
-    bd.add_argument("--out", default="results/bench")
     bd.set_defaults(func=cmd_bench_data)
-
-    rp = sub.add_parser("report", help="the claims ledger with verdicts and report.html for a results folder")
-    rp.add_argument("results", help="a folder written by `neuronstats replicate`")
-    rp.add_argument("--floor", type=float, default=0.90, help="models' accuracy below which claims are not judged")
-    rp.set_defaults(func=cmd_report)
-
-    bs = sub.add_parser("bench-stats", help="speed of the statistics engine vs naive implementations")
-    bs.add_argument("--out", default="results/bench")
+    bs = bsub.add_parser("stats", parents=[bench_out], formatter_class=fmt,
+                         help="speed of the statistics engine vs naive implementations")
     bs.set_defaults(func=cmd_bench_stats)
 
     a = p.parse_args(argv)

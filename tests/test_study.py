@@ -111,13 +111,14 @@ def test_bad_study_files(tmp_path, text, match):
         load_study(tmp_path / "bad.toml")
 
 
-def test_analyze_cli_writes_tables_and_manifest(tmp_path, capsys):
+def test_replicate_cli_writes_tables_manifest_and_report(tmp_path, capsys):
     from neuronstats.cli import main
 
     (tmp_path / "s.toml").write_text(STUDY)
-    rc = main(["analyze", "--study", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), "--cache-dir",
+    rc = main(["replicate", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), "--cache-dir",
                str(tmp_path / "cache"), "--quiet", "--workers", "0"])
     assert rc == 0 and "tables, summary and manifest" in capsys.readouterr().out
     assert (tmp_path / "out" / "synthetic" / "counting.tex").is_file()
+    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "claims.csv").is_file()
     manifest = __import__("json").loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["findings"] and all(v["seconds"] >= 0 for v in manifest["findings"].values())
