@@ -50,7 +50,7 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     from neuronstats.model.train import load_with_data, split_examples
 
     models, examples, first = [], None, None
-    for f in _model_files(Path(path)):
+    for f in _model_files(Path(path).expanduser()):
         model, vocab, cfg, ds = load_with_data(f, data_dir, cache_dir)
         key = (ds.key, tuple(vocab.itos))
         if first is None:

@@ -366,3 +366,39 @@ def data_benchmarks(data_dir, cache_dir, path: str = "gutenberg-lahiri.zip") -> 
                      "target_peak_gb": 4.0, "cpus": os.cpu_count(),
                      "load_average_1min": os.getloadavg()[0]})  # other work on the machine slows the build
     return pd.DataFrame(rows)
+
+
+def threads_benchmarks(n_batches: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Training steps per second of a GRU h128 / vocab 2k on synthetic batches with one
+    torch thread and with one per core, *as the machine is loaded now* (the load average
+    is recorded): on a machine whose cores are busy, several threads per process
+    oversubscribe it. This is why a study's workers train with one thread each."""
+    import numpy as np
+
+    from neuronstats.config import DataConfig, ModelConfig, RunConfig
+    from neuronstats.data.examples import prepare
+    from neuronstats.model.train import batch_loss, batches, build_model
+
+    cfg = RunConfig(data=DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14),
+                    model=ModelConfig(emb=128, hidden=128))
+    ds = prepare(cfg.data, cache_dir=False)
+    ex = ds.examples("train", seed)
+    idx = batches(ex, 64, np.random.default_rng(seed))[:n_batches]
+    rows, before = [], torch.get_num_threads()
+    for threads in (1, max(1, len(os.sched_getaffinity(0)))):
+        torch.set_num_threads(threads)
+        model = build_model(cfg, len(ds.vocab))
+        opt = torch.optim.Adam(model.parameters(), 3e-3)
+        t = time.perf_counter()
+        for b in idx:
+            loss, n = batch_loss(model, ex, b, "cpu")
+            opt.zero_grad()
+            (loss / n).backward()
+            opt.step()
+        secs = time.perf_counter() - t
+        rows.append({"torch_threads": threads, "batches_per_s": len(idx) / secs, "cpus": os.cpu_count(),
+                     "load_average_1min": os.getloadavg()[0]})
+    torch.set_num_threads(before)
+    out = pd.DataFrame(rows)
+    out["speed_vs_one_thread"] = out.batches_per_s / out.batches_per_s.iloc[0]
+    return out

@@ -93,6 +93,16 @@ def cmd_bench_data(a) -> int:
     return 0
 
 
+def cmd_bench_threads(a) -> int:
+    from neuronstats import io
+    from neuronstats.bench import threads_benchmarks
+
+    df = threads_benchmarks()
+    io.write_text(Path(a.out) / "threads.csv", df.to_csv(index=False))
+    print(df.to_string(index=False))
+    return 0
+
+
 def cmd_report(a) -> int:
     from neuronstats.report.html import build_report
 
@@ -382,6 +392,9 @@ def main(argv=None) -> int:
                               "loaded from the cache")
     bd.add_argument("--cache-dir", default=None, help="cache to measure in (default: a temporary one)")
     bd.set_defaults(func=cmd_bench_data)
+    bth = bsub.add_parser("threads", parents=[bench_out], formatter_class=fmt,
+                          help="training speed with one torch thread vs one per core, on the machine as loaded now")
+    bth.set_defaults(func=cmd_bench_threads)
     bs = bsub.add_parser("stats", parents=[bench_out], formatter_class=fmt,
                          help="speed of the statistics engine vs naive implementations")
     bs.set_defaults(func=cmd_bench_stats)

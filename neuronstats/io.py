@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -18,9 +19,12 @@ def _atomic(path, write):
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        # torch reports a full disk as "inline_container.cc: unexpected pos": say what it is, and where
+        if "unexpected pos" in str(exc) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
         raise
 
 

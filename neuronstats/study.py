@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligible", "gates")
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
-FINDINGS_VERSION = 1  # bump when a finding's code changes its rows: cached findings are then recomputed
+FINDINGS_VERSION = 2  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass
@@ -226,9 +226,11 @@ def finding_key(name: str, dataset: str, cell: str, model_dirs: list, examples_k
                 analysis: AnalysisConfig) -> str:
     """Content key of one finding's result: the models (their content-keyed folders), the
     test examples, every analysis setting, and :data:`FINDINGS_VERSION`."""
+    settings = dataclasses.asdict(analysis)
+    settings.pop("accuracy_floor")  # read by the reports, not by the findings
     blob = json.dumps({"finding": name, "dataset": dataset, "cell": cell,
                        "models": [Path(d).name for d in model_dirs], "examples": examples_key,
-                       "analysis": dataclasses.asdict(analysis), "version": FINDINGS_VERSION}, sort_keys=True)
+                       "analysis": settings, "version": FINDINGS_VERSION}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -88,3 +88,23 @@ def test_misspelled_finding_fails_in_seconds_before_any_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "countng" in err and "s.toml" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()  # nothing created
+
+
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from neuronstats import io
+
+    def full(tmp):  # what torch.save raises on a full disk
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 123 vs 456")
+
+    with pytest.raises(OSError) as exc:
+        io._atomic(tmp_path / "model.pt", full)
+    assert exc.value.errno == errno.ENOSPC and exc.value.filename.endswith("model.pt")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(dump_config(tiny_config()))
+    monkeypatch.setattr(io, "save_torch", lambda path, obj: io._atomic(path, full))
+    assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "disk full while writing" in err[0] and "checkpoint.pt" in err[0]

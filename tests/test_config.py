@@ -30,3 +30,23 @@ def test_bad_config_is_one_clear_error_naming_the_file(tmp_path, text, match):
     with pytest.raises(InputError, match=match) as exc:
         load_config(p)
     assert "bad.toml" in str(exc.value)
+
+
+@pytest.mark.parametrize("section, key, value, match", [
+    ("model", "hidden", -1, "model.hidden"), ("train", "batch_size", 0, "train.batch_size"),
+    ("data", "vocab_size", 0, "data.vocab_size"), ("train", "lr", -1.0, "train.lr"),
+    ("train", "clip", -1.0, "train.clip"), ("data", "min_len", 9, "min_len"),
+    ("data", "n_tokens", 5, "n_tokens"), ("data", "drop_lines", "(", "regular expression"),
+])
+def test_out_of_range_values_fail_before_any_work(tmp_path, section, key, value, match):
+    from neuronstats.config import RunConfig, dump_config, load_config
+
+    cfg = RunConfig()
+    cfg.data.max_len = 8
+    setattr(getattr(cfg, section), key, value)
+    path = tmp_path / "c.toml"
+    path.write_text(dump_config(cfg))
+    with pytest.raises(InputError, match=match) as exc:
+        load_config(path)
+    assert "c.toml" in str(exc.value)
+    assert not (tmp_path / "cache").exists()

@@ -71,6 +71,9 @@ def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_
             fields.update(effect_size=hedges_g(seed_means, seed_null, paired=True),
                           effect_size_kind="Hedges' g vs null (seeds)")
         notes = "; ".join(x for x in (notes, how, st.note) if x)
+    elif len({round(float(v.mean()), 12) for v in vals}) == 1 and all(np.ptp(v) == 0 for v in vals):
+        fields = dict(ci_low=None, ci_high=None)  # a deterministic quantity: no interval to draw
+        notes = "; ".join(x for x in (notes, f"deterministic: the same value in every seed ({len(vals)})") if x)
     else:
         notes = "; ".join(x for x in (notes, "CI: seeds + examples", st.note) if x)
     return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit,

@@ -43,8 +43,9 @@ TRAIN_VERSION = 2  # bump when the training code changes the weights it produces
 CURVE_START = 10_000  # learning-curve points at 10k, 20k, 40k, ... training pairs seen
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss or the weights became non-finite; nothing was cached."""
+class TrainingDiverged(InputError):
+    """The loss or the weights became non-finite; nothing was cached (the CLI prints one
+    line and exits 2)."""
 
 
 def resolve_device(name: str) -> str:

@@ -65,3 +65,45 @@ def test_real_corpora_load(shared_data):
         songs = corpora.read_lyrics_csv(shared_data / "lyrics")
     assert any("cut off" in str(x.message) for x in w)  # sample-a ends inside a quoted field
     assert 900 < len(songs) < 1000  # 874 + 83 distinct songs, minus overlaps/empties
+
+
+def test_encodings_are_detected_honestly(tmp_path):
+    (tmp_path / "u16.txt").write_bytes("first line\nsecond line\n".encode("utf-16"))
+    (tmp_path / "u16le.txt").write_bytes("first line\nsecond line\n".encode("utf-16-le"))
+    assert [d.lines for d in corpora.read_text_file(tmp_path / "u16.txt")] == [("first line", "second line")]
+    assert [d.lines for d in corpora.read_text_file(tmp_path / "u16le.txt")] == [("first line", "second line")]
+    (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(InputError, match="bin.txt: a binary file"):
+        corpora.read_text_file(tmp_path / "bin.txt")
+    (tmp_path / "nul.txt").write_bytes(b"good line\nbad\x00 line\n")
+    with pytest.warns(UserWarning, match="nul.txt: 1 NUL"):
+        docs = corpora.read_text_file(tmp_path / "nul.txt")
+    assert docs[0].lines == ("good line", "bad line")
+    (tmp_path / "one.txt").write_bytes("caf\xc3\xa9 ok\nprice \xa35\n".encode("latin-1"))  # utf-8 é, then a latin-1 £
+    with pytest.warns(UserWarning, match=r"one.txt: 1 byte\(s\) that are not UTF-8 .*line\(s\) 2"):
+        docs = corpora.read_text_file(tmp_path / "one.txt")
+    assert docs[0].lines == ("café ok", "price £5")  # the rest of the file stays UTF-8
+
+
+def test_plain_text_splits_into_documents_and_drops_attributions(tmp_path):
+    from neuronstats.config import DataConfig
+    from neuronstats.data.examples import collect_pairs, load_documents
+
+    poem = "roses are red today\nviolets are blue today\n-- An Author\n\n"
+    (tmp_path / "poems.txt").write_text(poem * 6)
+    docs = corpora.read_text_file(tmp_path / "poems.txt")
+    assert len(docs) == 6 and docs[1].doc_id == "poems#1"
+    cfg = DataConfig(source="text", path="poems.txt", min_len=2, max_len=8, drop_lines="^--")
+    lp = collect_pairs(load_documents(cfg, tmp_path), 2, 8, cfg.drop_lines)
+    assert len(lp.src) == 1  # one distinct pair; the attribution line is never a target
+    assert all(w != "author" for w in (lp.words[i] for i in lp.flat))
+
+
+def test_gutenberg_zip_is_read_in_place(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "books.zip", "w") as zf:
+        zf.writestr("books/A___One.txt", "first line here\nsecond line here\n")
+        zf.writestr("books/B___Two.txt", "third line here\n")
+    docs = corpora.read_gutenberg_dir(tmp_path / "books.zip")
+    assert [d.doc_id for d in docs] == ["A/One", "B/Two"] and docs[0].lines[1] == "second line here"

@@ -101,3 +101,32 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tmp_path):
     val = ds.examples("val", train_mod.hash_seed(cfg.train.seed, 10**6))
     val = val.subset(np.arange(min(len(val), cfg.data.max_eval)))
     assert positioning_accuracy(res.model, val)["accuracy"] == pytest.approx(max(accs))
+
+
+def test_divergence_stops_training_and_caches_nothing(tmp_path, monkeypatch):
+    orig = train_mod.batch_loss
+
+    def exploding(model, ex, idx, device):  # what lr = 1e37 does, without waiting for it
+        loss, n = orig(model, ex, idx, device)
+        return loss * float("inf"), n
+
+    monkeypatch.setattr(train_mod, "batch_loss", exploding)
+    with pytest.raises(train_mod.TrainingDiverged, match="nothing was cached"):
+        train(tiny_config(), cache_dir=tmp_path, progress=False)
+    assert not list(tmp_path.glob("models/*/model.pt")) and not list(tmp_path.glob("models/*/checkpoint.pt"))
+
+
+def test_model_key_covers_the_data_content(tmp_path):
+    """The same config on another corpus (same relative path, another --data-dir) is
+    another model; the same corpus under another folder is the same model."""
+    from neuronstats.config import RunConfig
+    from neuronstats.model.train import resolve_key
+
+    for name, text in (("a", "one two three four\\nfive six seven eight\\n\\n" * 20),
+                       ("b", "alpha beta gamma delta\\nepsilon zeta eta theta\\n\\n" * 20),
+                       ("c", "one two three four\\nfive six seven eight\\n\\n" * 20)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "corpus.txt").write_text(text)
+    cfg = RunConfig(data=DataConfig(source="text", path="corpus.txt", min_len=3, max_len=8))
+    ka, kb, kc = (resolve_key(cfg, tmp_path / n) for n in "abc")
+    assert ka != kb and ka == kc
