@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligible", "gates")
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
-FINDINGS_VERSION = 2  # bump when a finding's code changes its rows: cached findings are then recomputed
+FINDINGS_VERSION = 3  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass

@@ -1,19 +1,19 @@
 """Seed-combined tests shared by every finding.
 
 Every finding measures something per seed (a rate over that seed's examples, a probe
-accuracy) and has a null per seed (random-neuron sets, label permutations). The study's
-statistic is the mean over seeds; its null is the mean over seeds of the seeds' null
-draws (draw j of every seed averaged: seeds are independent, so this is a draw from the
-null of the seed mean); p = (1 + #null at least as extreme)/(1 + n). The CI is
-seed-level (:func:`neuronstats.stats.bootstrap.multi_bootstrap`).
+accuracy) and has a control per seed (random-neuron sets, label permutations). The
+study's statistic is the mean over seeds; the test is seed-level: a two-sided t-test
+over seeds of (statistic − control), and the CI comes from the same standard error
+(:mod:`neuronstats.stats.seedlevel`). Neuron sets are selected on one half of the test
+examples and tested on the other (:class:`~neuronstats.findings.context.Context`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from neuronstats.stats.effects import hedges_g, pp_difference
-from neuronstats.stats.power import min_detectable_difference
 from neuronstats.stats.row import stats_row
 from neuronstats.stats.seedlevel import seed_test
 
@@ -70,7 +70,12 @@ def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_
             seed_null = [np.mean(x) for x in nulls]
             fields.update(effect_size=hedges_g(seed_means, seed_null, paired=True),
                           effect_size_kind="Hedges' g vs null (seeds)")
-        notes = "; ".join(x for x in (notes, how, st.note) if x)
+        power = ""
+        if np.isfinite(st.se) and st.se > 0:
+            df = st.df if np.isfinite(st.df) else 1e6
+            mde = (stats.t.ppf(0.975, df) + stats.t.ppf(0.80, df)) * st.se
+            power = f"power: this test detects a difference of about {mde:.3g} from the control with 80 % power"
+        notes = "; ".join(x for x in (notes, how, power, st.note) if x)
     elif len({round(float(v.mean()), 12) for v in vals}) == 1 and all(np.ptp(v) == 0 for v in vals):
         fields = dict(ci_low=None, ci_high=None)  # a deterministic quantity: no interval to draw
         notes = "; ".join(x for x in (notes, f"deterministic: the same value in every seed ({len(vals)})") if x)
@@ -97,11 +102,9 @@ def frequent_tokens(recs, n_units: int, min_examples: int, mask=None) -> tuple[l
             dropped += 1
         if len(keep) == n_units:
             break
-    n_min = len(recs) * min_examples
     note = (f"units: the {len(keep)} most frequent positioned tokens with >= {min_examples} correctly "
             f"positioned test examples in every seed (paper: 50 tokens; {dropped} of the {dropped + len(keep)} "
-            f"tokens examined in frequency order had fewer); power: with >= {n_min} examples a one-sided 5 % "
-            f"test detects a drop from 50 % of >= {100 * min_detectable_difference(n_min):.0f} pp with 80 % power")
+            f"tokens examined in frequency order had fewer)")
     return keep, note
 
 
@@ -143,6 +146,7 @@ def selectivity_row(kw, finding_id: str, unit: str, sets) -> dict:
     return combined_row(**kw, test="probe selectivity (task minus control task)", test_id=f"{finding_id}.selectivity",
                         unit=unit, statistic="balanced-accuracy difference",
                         per_seed_values=[ns.stage1["selectivity"] for ns in sets], bounds=(-1.0, 1.0),
+                        n_examples=sum(ns.stage1["n_examples"] for ns in sets),
                         notes="descriptive; control task: each token type gets a random label (Hewitt & Liang "
                               "2019); high selectivity: the probe reads the states, not the token identity")
 
@@ -150,23 +154,23 @@ def selectivity_row(kw, finding_id: str, unit: str, sets) -> dict:
 def cell_state_probe_rows(ctx, hypothesis, kw, test: str, test_id: str, unit: str, note: str = "") -> list[dict]:
     """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
     c is where an LSTM may keep what a GRU keeps in h). One row, or none for a GRU."""
-    from neuronstats.stats.permutation import probe_permutation_test
+    from neuronstats.stages.candidates import probe_test
 
     if ctx.cell != "lstm":
         return []
-    acc, null = [], []
+    acc, null, n_ex = [], [], 0
     for s, rec in enumerate(ctx.recs):
-        X, y, groups, _t, _types = hypothesis.data(rec, which="c")
+        X, y, groups, t, _types = hypothesis.data(rec, which="c")
         if len(np.unique(y)) < 2:
             continue
-        res = probe_permutation_test(X, y, groups, n_perm=ctx.cfg.n_perm, metric="balanced_accuracy",
-                                     seed=ctx.cfg.seed + s)
+        res, _kind = probe_test(X, y, groups, ctx.cfg.n_perm, ctx.cfg.seed + s, t, rec.T[groups, 0])
         acc.append(res.statistic)
         null.append(res.null)
+        n_ex += res.n_groups
     if not acc:
         return []
     return [combined_row(**kw, test=test.replace("h_t", "c_t"), test_id=test_id, unit=unit,
-                         statistic="held-out balanced accuracy",
+                         statistic="held-out balanced accuracy", n_examples=n_ex,
                          per_seed_values=acc, per_seed_null=null,
                          notes=(note + "; LSTM cell state c, same ridge probe and null as on h").strip("; "))]
 

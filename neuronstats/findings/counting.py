@@ -120,6 +120,7 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
     rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
                          unit="all tokens",
                          statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
+                         n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
                          notes="one counting set per seed over all tokens; ridge probe, CV grouped by example; null: "
                                + per_seed[0][0].stage1.get("null_kind", ""))]
     rows.append(selectivity_row(kw, "counting", "all tokens", [ns for ns, _ in per_seed]))

@@ -128,6 +128,7 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
         rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
                                  unit=unit,
                                  statistic="held-out balanced accuracy", per_seed_values=probe,
+                                 n_examples=sum(ns.stage1["n_examples"] for ns in found),
                                  per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example; "
                                  "null: " + found[0].stage1.get("null_kind", "")))
         rows.append(selectivity_row(kw, "storing", unit, found))

@@ -84,14 +84,14 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
         train_acc = float(svm.fit(Z[idx], y[idx]).score(Z[idx], y[idx]))
         rfe = RFE(LinearSVC(C=C, class_weight="balanced", max_iter=2000, dual="auto"),
                   n_features_to_select=n_candidates, step=step).fit(Z[idx], y[idx])
-    test, null_kind = _probe_test(X, y, groups, n_perm, seed, t, T)
+    test, null_kind = probe_test(X, y, groups, n_perm, seed, t, T)
     sel = selectivity(X, y, types, groups, metric="balanced_accuracy", seed=seed)
     return Stage1(train_acc, train_acc > 0.95, test.statistic, test.p_value, test.null_mean, test.null_ci_high,
                   n_perm, sel["selectivity"], sel["control_accuracy"], np.flatnonzero(rfe.support_),
                   rfe.ranking_, len(y), len(np.unique(groups)), test.null, null_kind)
 
 
-def _probe_test(X, y, groups, n_perm: int, seed: int, t=None, T=None):
+def probe_test(X, y, groups, n_perm: int, seed: int, t=None, T=None):
     """The probe test with the null that fits the labels (see :func:`stage1`)."""
     groups = np.asarray(groups)
     first = np.unique(groups, return_index=True)[1]

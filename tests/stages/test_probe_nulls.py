@@ -6,7 +6,7 @@ studies), while states that carry the label still do."""
 import numpy as np
 import pytest
 
-from neuronstats.stages.candidates import _probe_test
+from neuronstats.stages.candidates import probe_test
 
 N_STUDIES = 300
 
@@ -34,7 +34,7 @@ def _rate(encode, label, **kw):
     rej = []
     for k in range(N_STUDIES):
         X, y, g, t, T = _study(rng, encode=encode, label=label, **kw)
-        test, _ = _probe_test(X, y, g, 99, k, t, T)
+        test, _ = probe_test(X, y, g, 99, k, t, T)
         rej.append(test.p_value <= 0.05)
     return float(np.mean(rej))
 
@@ -56,7 +56,7 @@ def test_a_planted_counter_is_still_found():
     found = []
     for k in range(20):
         X, y, g, t, T = _study(rng, encode="label", label="counting")
-        test, kind = _probe_test(X, y, g, 99, k, t, T)
+        test, kind = probe_test(X, y, g, 99, k, t, T)
         found.append(test.p_value <= 0.05)
     assert np.mean(found) >= 0.9 and "elapsed time t alone" in kind
 
