@@ -9,19 +9,31 @@ control sets, combined over the two seeds as the findings do; 400 draws per sett
 Prints the share of draws with p <= 0.05.
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from neuronstats.data.examples import prepare
+from neuronstats.findings.common import combined_row
+from neuronstats.findings.counting import monotonicity
+from neuronstats.findings.storing import stability
+from neuronstats.model.train import build_model, heldout_examples
+from neuronstats.record import record
+from neuronstats.stats.controls import random_neuron_sets
 
-from neuronstats.findings.common import combined_row  # noqa: E402
-from neuronstats.findings.counting import monotonicity  # noqa: E402
-from neuronstats.findings.storing import stability  # noqa: E402
-from neuronstats.record import record  # noqa: E402
-from neuronstats.stats.controls import random_neuron_sets  # noqa: E402
-from tests.findings.test_untrained import _untrained  # noqa: E402
+
+def _untrained(seeds=(0, 1)):
+    """Untrained GRUs (h = 48) and synthetic test examples."""
+    cfg = RunConfig(data=DataConfig(synth_docs=300, synth_lines_per_doc=20, synth_vocab=60, max_len=10,
+                                    max_eval=500, max_test=500),
+                    model=ModelConfig(emb=48, hidden=48), train=TrainConfig(threads=1))
+    ds = prepare(cfg.data, cache_dir=False)
+    ex = heldout_examples(ds, cfg)
+    models = []
+    for s in seeds:
+        cfg.train.seed = s
+        models.append(build_model(cfg, len(ds.vocab)).eval())
+    return models, ex
+
 
 models, ex = _untrained()
 recs = [record(m, ex.subset(np.arange(300))) for m in models]
@@ -44,7 +56,8 @@ for exclude in (True, False):
                 vals["stable"][0].append(sd[0])
                 vals["stable"][1].append(sd[1:].mean(1))
             for k, alt in (("monotone", "greater"), ("stable", "less")):
-                p[k].append(combined_row(dataset="u", cell="gru", finding="f", test=k, unit="u", statistic="s",
+                p[k].append(combined_row(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u",
+                                         statistic="s",
                                          per_seed_values=vals[k][0], per_seed_null=vals[k][1], alternative=alt,
                                          bounds=None)["p_value"])
         rates = {k: np.mean(np.array(v) <= 0.05) for k, v in p.items()}

@@ -81,4 +81,6 @@ def test_find_verify_and_neuronset_roundtrip(tmp_path):
     results = verify(res.model, ex, ns.neurons, "counting", n_sets=20, clean_correct=clean, ks=(1,))
     (r,) = results
     assert r.control.shape == (len(r.examples), 20) and 0 <= r.rate <= 1
-    assert r.clean.mean() == 0.0  # no intervention: w is at T, so never "moved by 1"
+    # only examples the model positions without intervention, with a step T-1-k to copy from
+    assert set(r.examples) == set(np.flatnonzero(clean & (ex.T[:, 0] >= r.verification.min_T)))
+    assert r.verification.min_T >= 2 and not r.clean.any()
