@@ -236,6 +236,23 @@ def finding_key(name: str, dataset: str, cell: str, model_dirs: list, examples_k
 
 def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
                   analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None) -> dict:
+    """:func:`_cell_findings` on one thread (torch and BLAS): the same numbers whether it
+    runs in a single-thread Dask worker or in this process, whatever its thread count."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            return _cell_findings(dataset, cell, model_dirs, tmpl, fine_tuned, names, analysis, partial_dir,
+                                  data_dir, cache_dir)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
+                   analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None) -> dict:
     """Positioning and every finding for one dataset × cell (one job). Each result is
     cached in ``partial_dir`` under its content key, so a killed study resumes at
     finding granularity and a changed input never reuses an old result.
