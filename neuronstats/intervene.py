@@ -186,7 +186,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         Tb = T[eb]
         S_b = int(Tb.max()) + extra_steps
         when = [(spec, cmask, member, _resolve(spec.step, Tb)) for spec, cmask, member in groups]
-        tok = torch.full((B,), 2, dtype=torch.long)
+        tok = torch.full((B,), model.sos_id, dtype=torch.long)
         rand_rows = {ci: np.random.default_rng(s.seed) for ci, cond in enumerate(conditions) for s in cond
                      if isinstance(s, RandomInputs)}
         for t in range(S_b + 1):

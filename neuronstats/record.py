@@ -136,7 +136,7 @@ def _resolve(spec, T: np.ndarray) -> np.ndarray:
 
 @torch.no_grad()
 def record(model, ex: Examples, mode: str = "greedy", n_steps: int | None = None, chunk: int = 1000,
-           dtype=np.float32, sos_id: int = 2) -> Recording:
+           dtype=np.float32, sos_id: int | None = None) -> Recording:
     """Record encoder and decoder states, gates, outputs and P(w) for every example."""
     if mode not in ("greedy", "teacher"):
         raise ValueError("mode must be 'greedy' or 'teacher'")
@@ -170,7 +170,7 @@ def record(model, ex: Examples, mode: str = "greedy", n_steps: int | None = None
                 enc_c[a + rows[take], cols] = allst[1][take, j].numpy()
         last = torch.as_tensor(ln - 1)
         state = tuple(s[torch.arange(len(ln)), last] for s in allst)
-        tok = torch.full((len(ln),), sos_id, dtype=torch.long)
+        tok = torch.full((len(ln),), model.sos_id if sos_id is None else sos_id, dtype=torch.long)
         w0 = torch.as_tensor(ex.w[sl, 0])
         for t in range(S):
             state, g, logits = model.step(tok, state)

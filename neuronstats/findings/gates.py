@@ -25,17 +25,15 @@ from neuronstats.stats.controls import control_sets
 def gru_gates(model, h_prev: np.ndarray, tokens_in: np.ndarray, keep_sets) -> tuple[np.ndarray, np.ndarray]:
     """z and r at one step for h_prev with only each set of ``keep_sets`` kept:
     arrays (n_sets, n, H)."""
-    rnn = model.decoder
-    x = model.embedding(torch.as_tensor(tokens_in))
-    i_r, i_z, _ = (x @ rnn.weight_ih_l0.T + rnn.bias_ih_l0).chunk(3, -1)
+    tokens = torch.as_tensor(tokens_in)
     h = torch.as_tensor(h_prev)
     zs, rs = [], []
     for keep in keep_sets:
         mask = torch.zeros(h.shape[1])
         mask[list(keep)] = 1.0
-        h_r, h_z, _ = ((h * mask) @ rnn.weight_hh_l0.T + rnn.bias_hh_l0).chunk(3, -1)
-        zs.append(torch.sigmoid(i_z + h_z).numpy())
-        rs.append(torch.sigmoid(i_r + h_r).numpy())
+        g = model.gates_from(h * mask, tokens)  # the model's own step, not a re-derivation
+        zs.append(g["z"].numpy())
+        rs.append(g["r"].numpy())
     return np.stack(zs), np.stack(rs)
 
 
@@ -56,7 +54,7 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
             T = rec.T[idx, 0]
             h_prev = rec.at(idx, T - 1)
-            tok_in = np.where(T == 1, 2, rec.outputs[idx, np.maximum(T - 2, 0)])  # input of step T
+            tok_in = np.where(T == 1, model.sos_id, rec.outputs[idx, np.maximum(T - 2, 0)])  # input of step T
             sets = control_sets(ctx.hidden, trig[s], ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
             z, r = gru_gates(model, h_prev, tok_in, [trig[s], range(ctx.hidden)] + list(sets))
             zo, ro = z[:, :, out_set].mean(2), r[:, :, store_set].mean(2)  # (n_sets + 2, n)

@@ -10,7 +10,7 @@ from neuronstats.data.examples import Examples
 
 @torch.no_grad()
 def greedy_decode(model, ex: Examples, n_steps: int | None = None, batch_size: int = 1000,
-                  sos_id: int = 2, device="cpu") -> np.ndarray:
+                  sos_id: int | None = None, device="cpu") -> np.ndarray:
     """Greedy outputs (n, n_steps); ``n_steps`` defaults to max(T) (all a positioning
     test needs). No early stop at ``<eos>``: steps after it are still decoded."""
     model.eval()
@@ -20,7 +20,7 @@ def greedy_decode(model, ex: Examples, n_steps: int | None = None, batch_size: i
         src = torch.as_tensor(ex.src[a : a + batch_size], device=device)
         ln = torch.as_tensor(ex.src_len[a : a + batch_size])
         state = model.encode(src, ln)
-        tok = torch.full((len(src),), sos_id, dtype=torch.long, device=device)
+        tok = torch.full((len(src),), model.sos_id if sos_id is None else sos_id, dtype=torch.long, device=device)
         for t in range(n_steps):
             state, logits = model.decoder_step_fast(tok, state)
             tok = logits.argmax(-1)

@@ -16,16 +16,20 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from neuronstats.data.tokenize import Vocab
+
 GRU_GATES = ("z", "r", "n")
 LSTM_GATES = ("i", "f", "g", "o", "c")
 
 
 class Seq2Seq(nn.Module):
-    def __init__(self, cell: str, vocab_size: int, emb: int, hidden: int, pad_id: int = 0):
+    def __init__(self, cell: str, vocab_size: int, emb: int, hidden: int, pad_id: int = Vocab.pad_id,
+                 sos_id: int = Vocab.sos_id):
         super().__init__()
         if cell not in ("gru", "lstm"):
             raise ValueError(f"cell must be 'gru' or 'lstm', got {cell!r}")
         self.cell, self.vocab_size, self.emb_dim, self.hidden, self.pad_id = cell, vocab_size, emb, hidden, pad_id
+        self.sos_id = sos_id  # the decoder's first input (the vocabulary's <sos>)
         rnn = nn.GRU if cell == "gru" else nn.LSTM
         self.embedding = nn.Embedding(vocab_size, emb, padding_idx=pad_id)
         self.encoder = rnn(emb, hidden, batch_first=True)
@@ -104,6 +108,12 @@ class Seq2Seq(nn.Module):
         c_new = f * c + i * g
         h_new = o * torch.tanh(c_new)
         return (h_new, c_new), {"i": i, "f": f, "g": g, "o": o, "c": c_new}
+
+    def gates_from(self, h_prev: torch.Tensor, tokens: torch.Tensor) -> dict:
+        """The decoder's gates at one step from state ``h_prev`` (GRU; LSTM: from (h, c=0))
+        and input ``tokens``: the dict of :meth:`cell_step`."""
+        state = (h_prev,) if self.cell == "gru" else (h_prev, torch.zeros_like(h_prev))
+        return self.cell_step(self.decoder, self.embedding(tokens), state)[1]
 
     def step(self, tokens: torch.Tensor, state):
         """One explicit decoder step: (new state, gates, logits). Gate names: GRU z, r, n;

@@ -99,7 +99,7 @@ def batch_loss(model: Seq2Seq, ex: Examples, idx: np.ndarray, device) -> tuple[t
     ls, lt = ex.src_len[idx], ex.tgt_len[idx]
     src = torch.as_tensor(ex.src[idx, : ls.max()], device=device)
     tgt = torch.as_tensor(ex.tgt[idx, : lt.max()], device=device)
-    dec_in = torch.cat([torch.full_like(tgt[:, :1], 2), tgt[:, :-1]], dim=1)  # <sos> y1 .. y_{L-1}
+    dec_in = torch.cat([torch.full_like(tgt[:, :1], model.sos_id), tgt[:, :-1]], dim=1)  # <sos> y1 .. y_{L-1}
     hs = model.decode_teacher(model.encode(src, torch.as_tensor(ls)), dec_in)
     mask = tgt != model.pad_id
     logits = model.out(hs[mask])
