@@ -44,6 +44,7 @@ class Recording:
     enc_c: np.ndarray | None = None
     dec_c: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    correct_as: np.ndarray | None = None  # (n,) bool: overrides ``correct`` (the untrained baseline: all examples)
 
     @property
     def n(self) -> int:
@@ -51,7 +52,9 @@ class Recording:
 
     @property
     def correct(self) -> np.ndarray:
-        """(n,) bool: every w at its T in this recording's outputs."""
+        """(n,) bool: every w at its T in this recording's outputs (or ``correct_as``)."""
+        if self.correct_as is not None:
+            return self.correct_as
         S = self.outputs.shape[1]
         ok = self.T <= S
         T = np.minimum(self.T, S)

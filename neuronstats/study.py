@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligible", "gates")
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
+UNTRAINED = "@untrained"  # result-name suffix of the untrained-network baseline
 FINDINGS_VERSION = 3  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
@@ -59,6 +60,7 @@ class AnalysisConfig:
     margin: float = 0.10
     x_margin: float = 0.05
     split: bool = True  # choose neuron sets on half of the test examples, test them on the other half
+    untrained_baseline: bool = True  # every test also on untrained networks of the same architecture and seeds
     accuracy_floor: float = 0.90  # findings on models positioning less than this are flagged, not judged
 
 
@@ -273,39 +275,47 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
                           max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
                           ci_method=a.ci_method, split=a.split)
-    models = [t.model for t in trained]
-    ex, ctx = None, None
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
-    for name in ["positioning", *names]:
-        key = finding_key(name, dataset, cell, model_dirs, ex_key, analysis)
-        stem = f"{dataset}-{cell}-{name.replace(' ', '_')}"
-        cached = partial_dir / f"{stem}-{key}.json"
-        if cached.exists():
-            out[name] = json.loads(cached.read_text())
-            continue
-        t = time.perf_counter()
-        if ex is None:
-            ex = heldout_examples(ds, tmpl)
-        if name == "positioning":
-            values: dict = {}
-            rows = positioning_rows(dataset, cell, models, ex, n_null=a.n_null, alpha=a.alpha,
-                                    ci_method=a.ci_method, store=values)
-            figs: dict = {}
-        else:
-            if ctx is None:
-                ctx = Context(dataset, cell, models, ex, fcfg, vocab=vocab.itos)
-            before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
-            rows = run_finding(name, ctx)
-            values = {k: v for k, v in ctx.seed_values.items() if k not in before}
-            figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
-        result = {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()], "figure_data": figs,
-                  "seconds": time.perf_counter() - t, "key": key}
-        io.write_json(cached, result)
-        for old in partial_dir.glob(f"{stem}-*.json"):  # results of changed inputs: never reused, so removed
-            if old != cached:
-                old.unlink(missing_ok=True)
-        logger.info("%s %s %s: %d rows (%.0f s)", dataset, cell, name, len(rows), time.perf_counter() - t)
-        out[name] = json.loads(cached.read_text())
+    variants = [(cell, [t.model for t in trained], fcfg, "")]
+    if a.untrained_baseline:  # the same architecture and seeds, never trained: every test should reject at ~alpha
+        from neuronstats.model.train import build_model
+
+        untrained = [build_model(t.config, len(vocab)).eval() for t in trained]
+        variants.append((f"{cell} untrained", untrained, dataclasses.replace(fcfg, all_examples=True),
+                         UNTRAINED))
+    ex = None
+    for label, models, cfg, suffix in variants:
+        ctx = None
+        for name in ["positioning", *names]:
+            key = finding_key(name + suffix, dataset, cell, model_dirs, ex_key, analysis)
+            stem = f"{dataset}-{cell}-{name.replace(' ', '_')}{suffix}"
+            cached = partial_dir / f"{stem}-{key}.json"
+            if cached.exists():
+                out[name + suffix] = json.loads(cached.read_text())
+                continue
+            t = time.perf_counter()
+            if ex is None:
+                ex = heldout_examples(ds, tmpl)
+            if name == "positioning":
+                values: dict = {}
+                rows = positioning_rows(dataset, label, models, ex, n_null=a.n_null, alpha=a.alpha,
+                                        ci_method=a.ci_method, store=values)
+                figs: dict = {}
+            else:
+                if ctx is None:
+                    ctx = Context(dataset, label, models, ex, cfg, vocab=vocab.itos)
+                before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
+                rows = run_finding(name, ctx)
+                values = {k: v for k, v in ctx.seed_values.items() if k not in before}
+                figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
+            result = {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()], "figure_data": figs,
+                      "seconds": time.perf_counter() - t, "key": key}
+            io.write_json(cached, result)
+            for old in partial_dir.glob(f"{stem}-*.json"):  # results of changed inputs: never reused, so removed
+                if old != cached:
+                    old.unlink(missing_ok=True)
+            logger.info("%s %s %s: %d rows (%.0f s)", dataset, label, name, len(rows), time.perf_counter() - t)
+            out[name + suffix] = json.loads(cached.read_text())
     return out
 
 
@@ -384,6 +394,14 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                 quality += f"; fine-tuned from the {study.dataset_init[ds]} models of the same cell and seed"
             for name, r in res.items():
                 if name.startswith("_"):
+                    continue
+                if name.endswith(UNTRAINED):
+                    base = name[: -len(UNTRAINED)]
+                    note = ("untrained baseline: the same architecture and seeds before training, tested on every "
+                            "example; its rejection rate should be about alpha")
+                    tables.setdefault(base, []).extend(
+                        {**row, "notes": "; ".join(x for x in (row["notes"], note) if x), "paper_value": None}
+                        for row in r["rows"])
                     continue
                 paper_ds = study.paper_dataset(ds)
                 rows = [{**row, "notes": "; ".join(x for x in (row["notes"], quality) if x),

@@ -14,6 +14,7 @@ n_sets = 20
 n_perm = 49
 n_units = 2
 min_examples = 2
+untrained_baseline = false  # on in the first test only (it doubles the findings' time)
 [[dataset]]
 name = "synthetic"
 paper = "gutenberg"
@@ -37,7 +38,7 @@ threads = 1
 
 
 def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
-    (tmp_path / "s.toml").write_text(STUDY)
+    (tmp_path / "s.toml").write_text(STUDY.replace("untrained_baseline = false", "untrained_baseline = true"))
     study = load_study(tmp_path / "s.toml")
     assert len(list(study.runs())) == 4
     first = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
@@ -47,7 +48,9 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
               "synthetic/gru_vs_lstm/outputting.csv", "synthetic/gru_vs_lstm/outputting.tex",
               "figures/table1.png", "figures/table1.pdf"):
         assert (tmp_path / "out" / f).is_file(), f
-    assert set(first.cell) == {"gru", "lstm"}
+    assert set(first.cell) == {"gru", "lstm", "gru untrained", "lstm untrained"}  # with the untrained baseline
+    base = first[first.cell.str.endswith("untrained") & (first.test_id == "positioning.accuracy")]
+    assert len(base) == 2 and not base.reject.any()  # an untrained network does not position on command
     assert first[first.finding == "positioning"].p_adjusted.notna().all()
     assert set(first.finding) >= {"positioning", "counting", "triggering", "x_t negligible"}
     cmp = pd.read_csv(tmp_path / "out" / "synthetic" / "gru_vs_lstm.csv")

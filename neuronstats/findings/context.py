@@ -23,6 +23,7 @@ class FindingsConfig:
     ci_method: str = "seed_t"
     seed: int = 0
     split: bool = True  # choose neuron sets on one half of the test examples, test them on the other
+    all_examples: bool = False  # treat every example as positioned (the untrained-network baseline)
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Context:
     def __post_init__(self):
         if self.recs is None:
             self.recs = [record(m, self.ex) for m in self.models]
+        if self.cfg.all_examples:  # an untrained network positions nothing: test it on every example
+            for rec in self.recs:
+                rec.correct_as = np.ones(rec.n, dtype=bool)
         n = len(self.ex)
         self.test_mask = np.ones(n, dtype=bool)
         self.select_idx = np.arange(n)

@@ -99,6 +99,12 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
              f"{html.escape(str(manifest.get('git_commit', '?')))}; {len(claims)} claims of Lee et al. (2023). "
              f"Verdict rules: see the project README (section 'Verdicts'); accuracy floor {100 * floor:.0f} %, "
              f"level margin ±{100 * margin:.0f} pp.</p>"]
+    base = summary[summary.cell.astype(str).str.endswith(" untrained") & summary.p_adjusted.notna()]
+    if len(base):
+        k = int(base.reject.fillna(False).astype(bool).sum())
+        parts.append(f"<p>Untrained baseline (the same architecture and seeds before training): {k} of {len(base)} "
+                     f"tests reject after correction (about {0.05 * len(base):.1f} expected at α = 0.05 if every "
+                     "null holds).</p>")
     counts = claims.verdict.value_counts()
     parts.append("<p>" + ", ".join(f"{html.escape(v)}: {int(counts.get(v, 0))}" for v in COLORS) + "</p>")
     parts.append("<h2>Claims ledger</h2><table><tr><th>claim</th><th>section</th><th>dataset</th><th>cell</th>"

@@ -18,6 +18,11 @@ Rules (also in README, "Verdicts"):
 * **not testable here** — no row tests it (with the reason), the rows could not run
   (too few examples), or the models are below the accuracy floor.
 
+A claim the trained models would support is **not supported** when the untrained
+baseline (the same architecture and seeds before training) passes the same test in
+the claimed direction: the test then cannot tell a trained mechanism from a random
+network.
+
 The claimed direction of a level or drop is the side of the null on which the paper's
 number lies; of a "direction" claim, the ledger's ``direction`` column.
 """
@@ -121,10 +126,19 @@ def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05) -> 
     out = []
     for claim in load_claims().itertuples():
         rows = _rows_for(summary, claim)
+        baseline = _rows_for(summary, claim._replace(cell=claim.cell + " untrained"))
         if not len(rows):  # the finding may have run and said why it could not test anything
             stub = claim._replace(test_id=claim.test_id.split(".")[0] + ".not_run", unit="*")
             rows = _rows_for(summary, stub)
         v = judge(claim, rows, acc, floor, margin)
+        if v["verdict"] in ("supported", "weaker than reported") and len(baseline) and claim.kind != "range":
+            ran = baseline[baseline.estimate.notna()]
+            up = ran.estimate > ran.null_mean
+            passed = ran.reject.fillna(False).astype(bool) & (up if _direction(claim, rows) == "greater" else ~up)
+            if passed.any():
+                v = {**v, "verdict": "not supported",
+                     "reason": f"the untrained baseline passes this test too ({int(passed.sum())} of {len(ran)} "
+                               f"rows): it cannot tell a trained mechanism from a random network"}
         ids = [f"{r.dataset}/{r.cell}/{r.test_id}/{r.unit}" for r in rows.itertuples()]
         out.append({"claim_id": claim.claim_id, "section": claim.section, "dataset": claim.dataset,
                     "cell": claim.cell, "quantity": claim.quantity, "kind": claim.kind,

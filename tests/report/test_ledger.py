@@ -57,3 +57,15 @@ def test_no_effect_and_range_claims():
             _row("storing.size", "token 5 'the'", 0.30, np.nan, False)]
     v, _ = _verdicts(rows)
     assert v["x-t-negligible"] == "supported" and v["storing-size"] == "not supported"
+
+
+def test_a_claim_the_untrained_baseline_also_passes_is_not_supported():
+    rows = [_row("positioning.accuracy", "all examples", 0.97, 0.01, True),
+            _row("outputting.near_pm1", "token 5 'the'", 0.8, 0.5, True),
+            _row("outputting.near_pm1", "token 5 'the'", 0.7, 0.5, True, cell="gru untrained")]
+    v, c = _verdicts(rows)
+    assert v["outputting-near-pm1"] == "not supported"
+    assert "untrained baseline" in c.set_index("claim_id").loc["outputting-near-pm1", "reason"]
+    rows[-1]["reject"] = False
+    v, _ = _verdicts(rows)
+    assert v["outputting-near-pm1"] == "supported"
