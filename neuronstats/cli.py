@@ -83,24 +83,26 @@ def cmd_bench(a) -> int:
 def cmd_bench_data(a) -> int:
     import tempfile
 
-    from neuronstats import io
     from neuronstats.bench import data_benchmarks
 
     with tempfile.TemporaryDirectory(prefix="neuronstats-bench-") as cache:
         df = data_benchmarks(a.data_dir, a.cache_dir or cache)
-    io.write_text(Path(a.out) / "data_prep.csv", df.to_csv(index=False))
+    return _write_bench(df, a.out, "data_prep.csv")
+
+
+def _write_bench(df, out, name: str) -> int:
+    """Write one benchmark table to ``out/name`` and print it."""
+    from neuronstats import io
+
+    io.write_text(Path(out) / name, df.to_csv(index=False))
     print(df.to_string(index=False))
     return 0
 
 
 def cmd_bench_threads(a) -> int:
-    from neuronstats import io
     from neuronstats.bench import threads_benchmarks
 
-    df = threads_benchmarks()
-    io.write_text(Path(a.out) / "threads.csv", df.to_csv(index=False))
-    print(df.to_string(index=False))
-    return 0
+    return _write_bench(threads_benchmarks(), a.out, "threads.csv")
 
 
 def cmd_report(a) -> int:
@@ -240,13 +242,9 @@ def cmd_find(a) -> int:
 
 
 def cmd_bench_stats(a) -> int:
-    from neuronstats import io
     from neuronstats.bench import stats_benchmarks
 
-    df = stats_benchmarks()
-    io.write_text(Path(a.out) / "stats_speed.csv", df.to_csv(index=False))
-    print(df.to_string(index=False))
-    return 0
+    return _write_bench(stats_benchmarks(), a.out, "stats_speed.csv")
 
 
 def cmd_bench_microscope(a) -> int:
