@@ -1,0 +1,32 @@
+"""Benchmarks' plumbing (not their timings): learning curves from a run's log-spaced
+points, and a study's models reported without training them."""
+
+import pandas as pd
+
+from neuronstats.bench import learning_curves_table, load_configs, run_bench
+from neuronstats.config import dump_config
+from neuronstats.model.train import train
+from tests.conftest import learnable_config
+
+
+def test_learning_curves_are_read_from_training_runs(tmp_path):
+    cfg = learnable_config(max_epochs=4)
+    res = train(cfg, cache_dir=tmp_path, progress=False)
+    lc = learning_curves_table([res])
+    assert len(lc) >= 1 and lc.pairs_seen.is_monotonic_increasing and lc.pairs_seen.iloc[0] >= 10_000
+    assert lc.val_accuracy.between(0, 1).all() and (lc.config == cfg.name).all()
+
+
+def test_a_grid_reports_only_cached_models_when_asked(tmp_path):
+    cfg = learnable_config(max_epochs=4)
+    grid = tmp_path / "grid.toml"
+    body = dump_config(cfg).split("\n", 1)[1].replace("[data]", "[defaults.data]").replace(
+        "[model]", "[defaults.model]").replace("[train]", "[defaults.train]")
+    grid.write_text(body + '\n[[run]]\nname = "a"\n\n[[run]]\nname = "b"\ntrain = { seed = 1 }\n')
+    assert [c.name for c in load_configs(grid)] == ["a", "b"]
+    train(load_configs(grid)[0], cache_dir=tmp_path / "cache", progress=False)
+    _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
+    assert list(runs.config) == ["a"]  # b was not trained, and was not trained now
+    assert (tmp_path / "out" / "learning_curves.csv").is_file() and (tmp_path / "out" / "learning_curves.png").is_file()
+    assert len(pd.read_csv(tmp_path / "out" / "learning_curves.csv")) >= 1
+    assert not list((tmp_path / "cache" / "models").glob("b-*"))
