@@ -16,7 +16,7 @@ from neuronstats.data.examples import prepare
 from neuronstats.findings.common import combined_row
 from neuronstats.findings.counting import monotonicity
 from neuronstats.findings.storing import stability
-from neuronstats.model.train import build_model, heldout_examples
+from neuronstats.model.train import heldout_examples, untrained_models
 from neuronstats.record import record
 from neuronstats.stats.controls import random_neuron_sets
 
@@ -27,12 +27,7 @@ def _untrained(seeds=(0, 1)):
                                     max_eval=500, max_test=500),
                     model=ModelConfig(emb=48, hidden=48), train=TrainConfig(threads=1))
     ds = prepare(cfg.data, cache_dir=False)
-    ex = heldout_examples(ds, cfg)
-    models = []
-    for s in seeds:
-        cfg.train.seed = s
-        models.append(build_model(cfg, len(ds.vocab)).eval())
-    return models, ex
+    return untrained_models(cfg, len(ds.vocab), seeds), heldout_examples(ds, cfg)
 
 
 models, ex = _untrained()

@@ -278,9 +278,9 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
     variants = [(cell, [t.model for t in trained], fcfg, "")]
     if a.untrained_baseline:  # the same architecture and seeds, never trained: every test should reject at ~alpha
-        from neuronstats.model.train import build_model
+        from neuronstats.model.train import untrained_models
 
-        untrained = [build_model(t.config, len(vocab)).eval() for t in trained]
+        untrained = [untrained_models(t.config, len(vocab), [t.config.train.seed])[0] for t in trained]
         variants.append((f"{cell} untrained", untrained, dataclasses.replace(fcfg, all_examples=True),
                          UNTRAINED))
     ex = None

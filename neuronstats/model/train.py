@@ -81,6 +81,12 @@ def build_model(cfg: RunConfig, vocab_size: int) -> Seq2Seq:
     return Seq2Seq(cfg.model.cell, vocab_size, cfg.model.emb, cfg.model.hidden)
 
 
+def untrained_models(cfg: RunConfig, vocab_size: int, seeds) -> list[Seq2Seq]:
+    """The models ``cfg`` describes for each seed, as initialised before any training
+    (eval mode): the untrained-network baseline."""
+    return [build_model(replace(cfg, train={"seed": s}), vocab_size).eval() for s in seeds]
+
+
 def batches(ex: Examples, batch_size: int, rng) -> list[np.ndarray]:
     """Shuffled batches of examples of similar target length (little padding)."""
     order = rng.permutation(len(ex))

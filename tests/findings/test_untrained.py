@@ -10,7 +10,7 @@ from neuronstats.findings.common import combined_row
 from neuronstats.findings.counting import drop_slope, monotonicity
 from neuronstats.findings.positioning import positioning_rows
 from neuronstats.findings.storing import stability
-from neuronstats.model.train import build_model, heldout_examples
+from neuronstats.model.train import heldout_examples, untrained_models
 from neuronstats.record import record
 from neuronstats.stats.controls import control_sets
 from tests.conftest import learnable_config
@@ -19,12 +19,7 @@ from tests.conftest import learnable_config
 def _untrained(seeds=(0, 1)):
     cfg = learnable_config()
     ds = prepare(cfg.data)
-    ex = heldout_examples(ds, cfg)
-    models = []
-    for s in seeds:
-        cfg.train.seed = s
-        models.append(build_model(cfg, len(ds.vocab)).eval())
-    return models, ex
+    return untrained_models(cfg, len(ds.vocab), seeds), heldout_examples(ds, cfg)
 
 
 def test_untrained_positioning_is_not_significant():
