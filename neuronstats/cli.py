@@ -119,6 +119,12 @@ def cmd_replicate(a) -> int:
     from neuronstats.study import check_out_dir, load_study, run_study
 
     study = load_study(a.study)
+    if a.seeds or a.cells or a.datasets:
+        if a.seeds and not all(x.strip().lstrip("-").isdigit() for x in a.seeds.split(",")):
+            raise InputError(f"--seeds {a.seeds}", expected="comma-separated integer seeds, e.g. 0,1,2")
+        study = study.subset(seeds=[int(x) for x in a.seeds.split(",")] if a.seeds else None,
+                             cells=a.cells.split(",") if a.cells else None,
+                             datasets=a.datasets.split(",") if a.datasets else None)
     out = check_out_dir(a.out)
     log = _log_to(out / "replicate.log")
     if a.train_only:
@@ -325,6 +331,11 @@ def main(argv=None) -> int:
     r.add_argument("study")
     r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
     r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
+    r.add_argument("--seeds", default="", help="run on these of the study's seeds only, e.g. 0,1,2 (the report "
+                   "says what was left out)")
+    r.add_argument("--cells", default="", help="run on these of the study's cells only, e.g. gru")
+    r.add_argument("--datasets", default="", help="run on these of the study's datasets only (parents of "
+                   "fine-tuned ones are still trained)")
     r.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
                                                      "cluster of single-thread workers, one per core)")
     r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: run "

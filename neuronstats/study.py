@@ -75,13 +75,43 @@ class Study:
     dataset_findings: dict = field(default_factory=dict)  # dataset -> findings list overriding analysis.findings
     dataset_init: dict = field(default_factory=dict)  # dataset -> dataset whose models it fine-tunes
     dataset_paper: dict = field(default_factory=dict)  # dataset -> the paper's dataset it stands for
+    parents: dict = field(default_factory=dict)  # templates of datasets left out by subset() but fine-tuned from
+    subset_of: dict | None = None  # the study file's seeds/cells/datasets when this run covers only part of it
+
+    def subset(self, seeds=None, cells=None, datasets=None) -> Study:
+        """The same study on part of its models (e.g. the seeds trained so far). Parents of
+        kept fine-tuned datasets are still trained; the run's manifest and report say
+        what was left out."""
+        for what, got, have in (("seeds", seeds, self.seeds), ("cells", cells, self.cells),
+                                ("datasets", datasets, list(self.datasets))):
+            if got is not None and (not got or set(got) - set(have)):
+                raise InputError(f"--{what} {','.join(map(str, got))}", path=self.source,
+                                 expected=f"a non-empty subset of the study's {what}: {','.join(map(str, have))}")
+        keep = list(datasets) if datasets is not None else list(self.datasets)
+        parents = {**self.parents, **{d: t for d, t in self.datasets.items() if d not in keep}}
+        full = self.subset_of or {"seeds": self.seeds, "cells": self.cells, "datasets": list(self.datasets)}
+        return dataclasses.replace(
+            self, seeds=list(seeds) if seeds is not None else self.seeds,
+            cells=list(cells) if cells is not None else self.cells,
+            datasets={d: t for d, t in self.datasets.items() if d in keep}, parents=parents, subset_of=full)
+
+    def coverage(self) -> str:
+        """What this run covers, and what it leaves out of the study file ("" when all)."""
+        if not self.subset_of:
+            return ""
+        left = [f"{k} {', '.join(map(str, v))}" for k, v in
+                (("datasets", [d for d in self.subset_of["datasets"] if d not in self.datasets]),
+                 ("cells", [c for c in self.subset_of["cells"] if c not in self.cells]),
+                 ("seeds", [s for s in self.subset_of["seeds"] if s not in self.seeds])) if v]
+        return (f"this run covers datasets {', '.join(self.datasets)} × cells {', '.join(self.cells)} × seeds "
+                f"{', '.join(map(str, self.seeds))} of the study; left out: {'; '.join(left)}")
 
     def paper_dataset(self, ds: str) -> str:
         return self.dataset_paper.get(ds, ds)
 
     def config(self, ds: str, cell: str, seed: int):
         """The RunConfig of one model (a fine-tuned dataset's carries its parent's as ``init``)."""
-        tmpl = self.datasets[ds]
+        tmpl = self.datasets[ds] if ds in self.datasets else self.parents[ds]
         cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell),
                                   train=dataclasses.replace(tmpl.train, seed=seed))
         cfg.name = f"{ds}-{cell}-s{seed}"
@@ -346,6 +376,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
                 "fine_tuned_from": study.dataset_init,
                 "paper_datasets": {ds: study.paper_dataset(ds) for ds in study.datasets},
+                "subset_of": study.subset_of, "coverage": study.coverage(),
                 "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
                 "versions": _versions(), "models": {k: {f: v for f, v in t.items() if f != "run_dir"}
                                                     for k, t in trained.items()},

@@ -119,9 +119,30 @@ def test_replicate_cli_writes_tables_manifest_and_report(tmp_path, capsys):
 
     (tmp_path / "s.toml").write_text(STUDY)
     rc = main(["replicate", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"), "--cache-dir",
-               str(tmp_path / "cache"), "--quiet", "--workers", "0"])
+               str(tmp_path / "cache"), "--quiet", "--workers", "0", "--cells", "gru"])
     assert rc == 0 and "tables, summary and manifest" in capsys.readouterr().out
+    claims = pd.read_csv(tmp_path / "out" / "claims.csv")
+    lstm = claims[claims.cell == "lstm"]
+    assert len(lstm) and lstm.verdict.eq("not testable here").all()
+    assert lstm.reason.str.contains("left out: cells lstm").all()  # the part-run says what it left out
+    assert "Part of the study" in (tmp_path / "out" / "report.html").read_text()
     assert (tmp_path / "out" / "synthetic" / "counting.tex").is_file()
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "claims.csv").is_file()
     manifest = __import__("json").loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["findings"] and all(v["seconds"] >= 0 for v in manifest["findings"].values())
+
+
+def test_subset_keeps_parents_and_rejects_what_the_study_lacks(tmp_path):
+    text = STUDY + STUDY[STUDY.index("[[dataset]]"):].replace('name = "synthetic"', 'name = "tuned"\ninit = "synthetic"')
+    (tmp_path / "s.toml").write_text(text)
+    study = load_study(tmp_path / "s.toml")
+    assert study.coverage() == ""
+    part = study.subset(seeds=[1], cells=["gru"], datasets=["tuned"])
+    runs = list(part.runs())
+    assert [(d, c, s) for d, c, s, _ in runs] == [("tuned", "gru", 1)]
+    assert runs[0][3].init.name == "synthetic-gru-s1"  # its parent is still built (and trained first)
+    assert "left out: datasets synthetic; cells lstm; seeds 0" in part.coverage()
+    assert part.subset(seeds=[1]).subset_of == study.subset(seeds=[0]).subset_of  # always the study file's
+    for bad in ({"seeds": [7]}, {"cells": ["rnn"]}, {"datasets": ["lyrics"]}, {"seeds": []}):
+        with pytest.raises(InputError, match="subset"):
+            study.subset(**bad)

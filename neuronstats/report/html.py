@@ -82,7 +82,7 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
         manifest = json.loads((results_dir / "manifest.json").read_text())
     mapping = manifest.get("paper_datasets", {})
     claims = ledger(summary.assign(dataset=summary.dataset.map(lambda d: mapping.get(d, d))), floor=floor,
-                    margin=margin)
+                    margin=margin, coverage=manifest.get("coverage", ""))
     io.write_text(results_dir / "claims.csv", claims.to_csv(index=False, float_format="%.6g"))
     io.write_text(results_dir / "claims.tex", claims_latex(claims))
 
@@ -99,6 +99,8 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
              f"{html.escape(str(manifest.get('git_commit', '?')))}; {len(claims)} claims of Lee et al. (2023). "
              f"Verdict rules: see the project README (section 'Verdicts'); accuracy floor {100 * floor:.0f} %, "
              f"level margin ±{100 * margin:.0f} pp.</p>"]
+    if manifest.get("coverage"):
+        parts.append(f"<p><b>Part of the study:</b> {html.escape(manifest['coverage'])}.</p>")
     base = summary[summary.cell.astype(str).str.endswith(" untrained") & summary.p_adjusted.notna()]
     if len(base):
         k = int(base.reject.fillna(False).astype(bool).sum())

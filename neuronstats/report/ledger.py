@@ -62,7 +62,7 @@ def _direction(claim, rows: pd.DataFrame) -> str:
     return "greater"
 
 
-def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float) -> dict:
+def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float, coverage: str = "") -> dict:
     """The verdict of one claim from its rows (see the module's rules)."""
     out = {"n_rows": len(rows), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "null_mean": np.nan,
            "p_adjusted_max": np.nan, "units_rejecting": "", "model_accuracy": np.nan}
@@ -71,8 +71,9 @@ def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float
     if accs:
         out["model_accuracy"] = float(np.mean(accs))
     if not len(rows):
+        why = coverage or "this study does not run that test"
         return {**out, "verdict": "not testable here", "reason": f"no row has test id {claim.test_id} for "
-                f"{claim.dataset} {claim.cell.upper()} (this study does not run that test)"}
+                f"{claim.dataset} {claim.cell.upper()} ({why})"}
     ran = rows[rows.estimate.notna()]
     if not len(ran):
         return {**out, "verdict": "not testable here", "reason": "the test could not run: " + rows.notes.iloc[0]}
@@ -120,8 +121,9 @@ def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float
     return {**out, "verdict": "supported", "reason": f"all {len(ran)} rows reject in the claimed direction"}
 
 
-def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05) -> pd.DataFrame:
-    """One line per claim of the paper: its value, ours with CI, the test, the verdict."""
+def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05, coverage: str = "") -> pd.DataFrame:
+    """One line per claim of the paper: its value, ours with CI, the test, the verdict.
+    ``coverage`` (a run on part of a study) is given as the reason of claims it has no rows for."""
     acc = model_accuracy(summary)
     out = []
     for claim in load_claims().itertuples():
@@ -130,7 +132,7 @@ def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05) -> 
         if not len(rows):  # the finding may have run and said why it could not test anything
             stub = claim._replace(test_id=claim.test_id.split(".")[0] + ".not_run", unit="*")
             rows = _rows_for(summary, stub)
-        v = judge(claim, rows, acc, floor, margin)
+        v = judge(claim, rows, acc, floor, margin, coverage)
         if v["verdict"] in ("supported", "weaker than reported") and len(baseline) and claim.kind != "range":
             ran = baseline[baseline.estimate.notna()]
             up = ran.estimate > ran.null_mean
