@@ -133,7 +133,7 @@ def one_set_per_seed(ctx, hypothesis, ks):
         idx = ctx.correct_subset(s)
         for r in verify(model, ctx.ex.subset(idx), ns.neurons, hypothesis.name, n_sets=ctx.cfg.n_sets,
                         seed=ctx.cfg.seed + s, clean_correct=np.ones(len(idx), bool), ks=ks):
-            k = abs(int(r.verification.outcome.split(":")[1]))
+            k = abs(r.verification.outcome.k)
             by_k[k][0].append(r.tested.astype(float))
             by_k[k][1].append(r.control.mean(0))
         per_seed.append((ns, idx))

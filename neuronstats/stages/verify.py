@@ -24,28 +24,54 @@ from neuronstats.stats.controls import ControlTest, control_sets, random_control
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What confirms the function in one decoded example: w ``not_at_T``, w ``at_T``, or
+    w ``moved`` exactly ``k`` steps (k > 0 later, k < 0 earlier)."""
+
+    kind: str  # not_at_T | at_T | moved
+    k: int = 0
+
+    def __post_init__(self):
+        if self.kind not in ("not_at_T", "at_T", "moved"):
+            raise ValueError(f"unknown outcome kind {self.kind!r}")
+
+    @property
+    def extra_steps(self) -> int:
+        """Decoder steps needed after T to see the outcome."""
+        return abs(self.k) + 1 if self.kind == "moved" else 1
+
+    def of(self, out) -> np.ndarray:
+        """(n, conditions) bool: the outcome in each example under each condition of ``out``."""
+        if self.kind == "not_at_T":
+            return ~out.at_T
+        if self.kind == "at_T":
+            return out.at_T
+        return out.moved_by(self.k)
+
+
+@dataclass(frozen=True)
 class Verification:
     name: str
     spec: Intervention  # neurons filled in per set
-    outcome: str  # "not_at_T" | "at_T" | "moved:<k>"
+    outcome: Outcome
     claim: str  # effect | stays
     min_T: int = 1  # examples need T >= min_T for the steps to exist
 
 
 def verifications(hypothesis: str, ks=(1, 2, 3)) -> list[Verification]:
     if hypothesis == "storing":
-        return [Verification("zero at T-1", Intervention("T-1", "zero"), "not_at_T", "effect", 1),
-                Verification("previous value at T-1", Intervention("T-1", "from_step", source_offset=-1), "at_T",
-                             "stays", 2)]
+        return [Verification("zero at T-1", Intervention("T-1", "zero"), Outcome("not_at_T"), "effect", 1),
+                Verification("previous value at T-1", Intervention("T-1", "from_step", source_offset=-1),
+                             Outcome("at_T"), "stays", 2)]
     if hypothesis == "counting":
         return [Verification(f"value from t-{k} at T-1", Intervention("T-1", "from_step", source_offset=-k),
-                             f"moved:{k}", "effect", 1 + k) for k in ks]
+                             Outcome("moved", k), "effect", 1 + k) for k in ks]
     if hypothesis == "triggering":
         return [Verification(f"T-1 value at T-1-{k}", Intervention(f"T-{1 + k}", "from_step", source="T-1"),
-                             f"moved:{-k}", "effect", 1 + k) for k in ks]
+                             Outcome("moved", -k), "effect", 1 + k) for k in ks]
     if hypothesis == "outputting":
-        return [Verification("zero at T", Intervention("T", "zero"), "not_at_T", "effect", 1),
-                Verification("keep only at T", Intervention("T", "keep_only"), "at_T", "stays", 1)]
+        return [Verification("zero at T", Intervention("T", "zero"), Outcome("not_at_T"), "effect", 1),
+                Verification("keep only at T", Intervention("T", "keep_only"), Outcome("at_T"), "stays", 1)]
     raise ValueError(f"no built-in verifications for hypothesis {hypothesis!r}")
 
 
@@ -63,14 +89,6 @@ class VerifyResult:
         return float(self.tested.mean())
 
 
-def _outcome(out, kind: str) -> np.ndarray:
-    if kind == "not_at_T":
-        return ~out.at_T
-    if kind == "at_T":
-        return out.at_T
-    return out.moved_by(int(kind.split(":")[1]))
-
-
 def verify(model, ex, neurons, hypothesis: str, n_sets: int = 200, seed: int = 0, clean_correct=None,
            ks=(1, 2, 3), batch: int = 8192) -> list[VerifyResult]:
     """Run every verification of ``hypothesis`` on set ``neurons`` and ``n_sets`` random
@@ -86,10 +104,9 @@ def verify(model, ex, neurons, hypothesis: str, n_sets: int = 200, seed: int = 0
         if len(keep) == 0:
             continue
         sub = ex.subset(keep)
-        extra = abs(int(v.outcome.split(":")[1])) + 1 if v.outcome.startswith("moved") else 1
         conds = [(), (dataclasses.replace(v.spec, neurons=neurons),)] + sweep((v.spec,), sets)
-        out = run(model, sub, conds, extra_steps=extra, batch=batch)
-        res = _outcome(out, v.outcome)
+        out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch)
+        res = v.outcome.of(out)
         alternative = "greater" if v.claim == "effect" else "two-sided"
         test = random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), alternative)
         results.append(VerifyResult(v, keep, res[:, 1], res[:, 2:], res[:, 0], test))

@@ -84,3 +84,19 @@ def test_find_verify_and_neuronset_roundtrip(tmp_path):
     # only examples the model positions without intervention, with a step T-1-k to copy from
     assert set(r.examples) == set(np.flatnonzero(clean & (ex.T[:, 0] >= r.verification.min_T)))
     assert r.verification.min_T >= 2 and not r.clean.any()
+
+
+def test_typed_outcomes_read_the_decode():
+    from neuronstats.intervene import Outcomes
+    from neuronstats.stages.verify import Outcome, verifications
+
+    w, T = np.array([7, 7]), np.array([2, 2])
+    out = Outcomes(np.array([[[1, 7, 7, 1], [1, 1, 7, 1]], [[7, 1, 1, 1], [1, 1, 1, 1]]]), np.zeros((2, 2)), w, T)
+    assert Outcome("at_T").of(out).tolist() == [[True, False], [False, False]]
+    assert Outcome("not_at_T").of(out).tolist() == [[False, True], [True, True]]
+    assert Outcome("moved", 1).of(out).tolist() == [[False, True], [False, False]]
+    assert Outcome("moved", -1).of(out).tolist() == [[False, False], [True, False]]
+    assert Outcome("moved", -3).extra_steps == 4 and Outcome("at_T").extra_steps == 1
+    assert [v.outcome.k for v in verifications("triggering", ks=(1, 2))] == [-1, -2]
+    with pytest.raises(ValueError, match="outcome"):
+        Outcome("moved:1")
