@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import tomllib
 import torch
 
-from neuronstats.config import config_from_dict
+from neuronstats.config import config_from_dict, read_toml
 from neuronstats.errors import InputError
 
 
@@ -47,9 +46,7 @@ def train_flops_per_token(cell: str, emb: int, hidden: int, vocab: int, src_per_
 def load_grid(path) -> list:
     """A grid file: ``[defaults]`` (a run config) and ``[[run]]`` tables that override it."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("bench grid not found", path=path, expected="a TOML file with [defaults] and [[run]]")
-    raw = tomllib.loads(path.read_text())
+    raw = read_toml(path, "a TOML file with [defaults] and [[run]]")
     unknown = set(raw) - {"defaults", "run"}
     if unknown:
         raise InputError(f"unknown key(s) {sorted(unknown)}", path=path, expected="[defaults] and [[run]]")
@@ -189,7 +186,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
 
 def load_configs(path) -> list:
     """The run configs of a bench grid, or of a study (every model it trains)."""
-    raw = tomllib.loads(Path(path).read_text()) if Path(path).is_file() else {}
+    raw = read_toml(path, "a bench grid or a study TOML")
     if "dataset" in raw:
         from neuronstats.study import load_study
 

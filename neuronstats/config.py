@@ -237,17 +237,24 @@ def config_from_dict(raw: dict, path=None) -> RunConfig:
     return cfg
 
 
-def load_config(path) -> RunConfig:
-    """Read a run config from a TOML file (unknown keys and wrong types are errors)."""
+def read_toml(path, expected: str) -> dict:
+    """The one TOML reader of run configs, studies and bench grids: a missing file or
+    invalid TOML is one clear error naming the file (and line)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("config file not found", path=path, expected="a TOML run config")
+        raise InputError("file not found", path=path, expected=expected)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError(f"not valid TOML: {exc}", path=path, line=line) from None
-    return config_from_dict(raw, path).check(path)
+        raise InputError(f"not valid TOML: {exc}", path=path, line=getattr(exc, "lineno", None),
+                         expected=expected) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", path=path, expected=expected) from None
+
+
+def load_config(path) -> RunConfig:
+    """Read a run config from a TOML file (unknown keys and wrong types are errors)."""
+    return config_from_dict(read_toml(path, "a TOML run config"), path).check(path)
 
 
 def _toml_value(v) -> str:

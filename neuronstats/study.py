@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import tomllib
 
 from neuronstats import __version__, io
-from neuronstats.config import _build, config_from_dict
+from neuronstats.config import _build, config_from_dict, read_toml
 from neuronstats.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -153,12 +152,7 @@ def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
 
 def load_study(path) -> Study:
     path = Path(path)
-    if not path.is_file():
-        raise InputError("study file not found", path=path, expected="a study TOML (see analyses/)")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=path) from None
+    raw = read_toml(path, "a study TOML (see analyses/)")
     known = {"name", "seeds", "cells", "analysis", "dataset"}
     if set(raw) - known:
         raise InputError(f"unknown key(s) {sorted(set(raw) - known)}", path=path, expected=", ".join(sorted(known)))

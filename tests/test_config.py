@@ -50,3 +50,17 @@ def test_out_of_range_values_fail_before_any_work(tmp_path, section, key, value,
         load_config(path)
     assert "c.toml" in str(exc.value)
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("loader", ["run", "study", "bench grid", "bench configs"])
+def test_every_toml_loader_gives_the_same_clear_error(tmp_path, loader):
+    from neuronstats.bench import load_configs, load_grid
+    from neuronstats.study import load_study
+
+    load = {"run": load_config, "study": load_study, "bench grid": load_grid, "bench configs": load_configs}[loader]
+    with pytest.raises(InputError, match="file not found"):
+        load(tmp_path / "missing.toml")
+    (tmp_path / "bad.toml").write_text("seeds = [0, 1]\n[analysis\n")
+    with pytest.raises(InputError, match="not valid TOML") as err:
+        load(tmp_path / "bad.toml")
+    assert "bad.toml" in str(err.value) and "line 2" in str(err.value)

@@ -133,7 +133,8 @@ def test_replicate_cli_writes_tables_manifest_and_report(tmp_path, capsys):
 
 
 def test_subset_keeps_parents_and_rejects_what_the_study_lacks(tmp_path):
-    text = STUDY + STUDY[STUDY.index("[[dataset]]"):].replace('name = "synthetic"', 'name = "tuned"\ninit = "synthetic"')
+    tuned = STUDY[STUDY.index("[[dataset]]"):].replace('name = "synthetic"', 'name = "tuned"\ninit = "synthetic"')
+    text = STUDY + tuned
     (tmp_path / "s.toml").write_text(text)
     study = load_study(tmp_path / "s.toml")
     assert study.coverage() == ""
