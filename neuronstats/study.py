@@ -286,7 +286,6 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     Returns ``{name: {"rows", "seed_values", "figure_data", "seconds"}}`` and ``"_vocab"``."""
     from neuronstats.data.examples import prepare
     from neuronstats.findings.context import Context, FindingsConfig
-    from neuronstats.findings.positioning import positioning_rows
     from neuronstats.findings.run import run_finding
     from neuronstats.model.train import heldout_examples, load_trained
 
@@ -296,9 +295,9 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     ds = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if fine_tuned else None)
     ex_key = f"{ds.key}:{tmpl.data.split_seed}:{tmpl.data.max_test}:{tmpl.data.n_tokens}"
     a = analysis
-    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_perm=a.n_perm,
-                          max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin, alpha=a.alpha,
-                          ci_method=a.ci_method, split=a.split)
+    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_null=a.n_null,
+                          n_perm=a.n_perm, max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin,
+                          alpha=a.alpha, ci_method=a.ci_method, split=a.split)
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
     variants = [(cell, [t.model for t in trained], fcfg, "")]
     if a.untrained_baseline:  # the same architecture and seeds, never trained: every test should reject at ~alpha
@@ -320,18 +319,10 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
             t = time.perf_counter()
             if ex is None:
                 ex = heldout_examples(ds, tmpl)
-            if name == "positioning":
-                values: dict = {}
-                rows = positioning_rows(dataset, label, models, ex, n_null=a.n_null, alpha=a.alpha,
-                                        ci_method=a.ci_method, store=values)
-                figs: dict = {}
-            else:
-                if ctx is None:
-                    ctx = Context(dataset, label, models, ex, cfg, vocab=vocab.itos)
-                before, figs_before = set(ctx.seed_values), set(ctx.figure_data)
-                rows = run_finding(name, ctx)
-                values = {k: v for k, v in ctx.seed_values.items() if k not in before}
-                figs = {k: v for k, v in ctx.figure_data.items() if k not in figs_before}
+            if ctx is None:
+                ctx = Context(dataset, label, models, ex, cfg, vocab=vocab.itos)
+            res = run_finding(name, ctx)
+            rows, values, figs = res.rows, res.seed_values, res.figure_data
             result = {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()], "figure_data": figs,
                       "seconds": time.perf_counter() - t, "key": key}
             io.write_json(cached, result)

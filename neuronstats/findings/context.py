@@ -15,6 +15,7 @@ class FindingsConfig:
     n_units: int = 10  # tokens per token-level finding (paper: 50)
     min_examples: int = 20  # correctly positioned examples per token in every seed
     n_sets: int = 200  # random-neuron control sets
+    n_null: int = 1000  # positioning: shuffled-(w, T) draws
     n_perm: int = 1000  # probe label permutations
     max_examples: int = 1000  # examples per verification (all units pooled)
     margin: float = 0.10  # equivalence margin (proportion) for "stays" claims
@@ -33,17 +34,12 @@ class Context:
     models: list
     ex: object  # Examples shared by every seed
     cfg: FindingsConfig = field(default_factory=FindingsConfig)
-    recs: list = None
-    seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means
-    figure_data: dict = field(default_factory=dict)  # figure name -> JSON-ready data (seed 0)
+    seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means (of the running finding)
+    figure_data: dict = field(default_factory=dict)  # figure name -> JSON-ready data (seed 0; of the running finding)
     vocab: list | None = None  # token id -> word, for unit names
 
     def __post_init__(self):
-        if self.recs is None:
-            self.recs = [record(m, self.ex) for m in self.models]
-        if self.cfg.all_examples:  # an untrained network positions nothing: test it on every example
-            for rec in self.recs:
-                rec.correct_as = np.ones(rec.n, dtype=bool)
+        self._recs = None  # each seed's clean recording, made on first use (positioning alone never needs them)
         n = len(self.ex)
         self.test_mask = np.ones(n, dtype=bool)
         self.select_idx = np.arange(n)
@@ -52,6 +48,19 @@ class Context:
             self.select_idx = np.sort(perm[: n // 2])
             self.test_mask[self.select_idx] = False
         self._selection = {}
+
+    @property
+    def recs(self) -> list:
+        if self._recs is None:
+            self._recs = [record(m, self.ex) for m in self.models]
+            if self.cfg.all_examples:  # an untrained network positions nothing: test it on every example
+                for rec in self._recs:
+                    rec.correct_as = np.ones(rec.n, dtype=bool)
+        return self._recs
+
+    @recs.setter
+    def recs(self, value) -> None:
+        self._recs = value
 
     def selection_rec(self, s: int):
         """Seed s's recording of the selection half: neuron sets are chosen on it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from neuronstats.errors import InsufficientData
@@ -9,18 +11,42 @@ from neuronstats.findings.counting import counting_rows
 from neuronstats.findings.gates import gates_rows
 from neuronstats.findings.inputs import inputs_rows
 from neuronstats.findings.outputting import outputting_rows
+from neuronstats.findings.positioning import positioning_rows
 from neuronstats.findings.storing import storing_rows
 from neuronstats.findings.triggering import triggering_rows
 from neuronstats.stats.compare import compare_cells
 from neuronstats.stats.row import stats_row
 
-FINDINGS = {"storing": storing_rows, "counting": counting_rows, "triggering": triggering_rows,
-            "outputting": outputting_rows, "x_t negligible": inputs_rows, "gates": gates_rows}
+
+def positioning_finding(ctx) -> list[dict]:
+    """Positioning as a finding like the others (one row; its seed values go to ``ctx``)."""
+    return positioning_rows(ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
+                            ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed, store=ctx.seed_values)
 
 
-def run_finding(name: str, ctx) -> list[dict]:
-    """The finding's rows; a finding the data cannot support (e.g. too few correctly
-    positioned examples) gives one row saying why, with no estimate."""
+# Every finding has one contract: ``fn(ctx) -> list of stats rows``, with its per-seed
+# effects in ``ctx.seed_values`` and its figure data in ``ctx.figure_data``; callers get
+# them back together as one FindingResult from run_finding.
+FINDINGS = {"positioning": positioning_finding, "storing": storing_rows, "counting": counting_rows,
+            "triggering": triggering_rows, "outputting": outputting_rows, "x_t negligible": inputs_rows,
+            "gates": gates_rows}
+
+
+@dataclass
+class FindingResult:
+    """What one finding produced: its stats rows, each seed's effect per (finding, test,
+    unit, test_id) (for GRU-vs-LSTM comparisons), and its figures' data."""
+
+    name: str
+    rows: list
+    seed_values: dict = field(default_factory=dict)
+    figure_data: dict = field(default_factory=dict)
+
+
+def run_finding(name: str, ctx) -> FindingResult:
+    """Run one finding on ``ctx``. A finding the data cannot support (e.g. too few
+    correctly positioned examples) gives one row saying why, with no estimate."""
+    ctx.seed_values, ctx.figure_data = {}, {}
     try:
         rows = FINDINGS[name](ctx)
     except InsufficientData as exc:
@@ -32,12 +58,12 @@ def run_finding(name: str, ctx) -> list[dict]:
         rows = [stats_row(**ctx.row_kw(name), test="(not run)", test_id=f"{name.split()[0]}.not_run", statistic="-",
                           estimate=float("nan"),
                           n_seeds=len(ctx.models), notes=f"not enough data: {reason}")]
-    return rows
+    return FindingResult(name, rows, dict(ctx.seed_values), dict(ctx.figure_data))
 
 
 def findings_rows(ctx, only=None) -> dict:
-    """finding name -> list of stats rows."""
-    return {name: run_finding(name, ctx) for name in FINDINGS if only is None or name in only}
+    """finding name -> list of stats rows (positioning included)."""
+    return {name: run_finding(name, ctx).rows for name in FINDINGS if only is None or name in only}
 
 
 def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm") -> list[dict]:

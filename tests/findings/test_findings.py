@@ -41,13 +41,20 @@ def test_every_finding_returns_well_formed_rows(contexts):
 
 
 def test_gates_on_lstm_is_reported_as_not_run(contexts):
-    (row,) = run_finding("gates", contexts["lstm"])
+    (row,) = run_finding("gates", contexts["lstm"]).rows
     assert row["test"] == "(not run)" and "GRU" in row["notes"] and np.isnan(row["estimate"])
 
 
+def test_one_result_per_finding_holds_only_its_own_values(contexts):
+    ctx = contexts["gru"]
+    pos, trig = run_finding("positioning", ctx), run_finding("triggering", ctx)
+    assert [r["finding"] for r in pos.rows] == ["positioning"] and pos.figure_data == {}
+    assert {k[0] for k in pos.seed_values} == {"positioning"} and {k[0] for k in trig.seed_values} == {"triggering"}
+    assert all(len(v) == len(ctx.models) for v in trig.seed_values.values())
+
+
 def test_gru_vs_lstm_rows(contexts):
-    for ctx in contexts.values():
-        run_finding("triggering", ctx)
-    rows = compare_rows("synthetic", contexts["gru"].seed_values, contexts["lstm"].seed_values)
+    res = {cell: run_finding("triggering", ctx) for cell, ctx in contexts.items()}
+    rows = compare_rows("synthetic", res["gru"].seed_values, res["lstm"].seed_values)
     df = rows_to_frame(rows)
     assert len(df) >= 5 and (df.cell == "gru - lstm").all() and df.p_value.between(0, 1).all()
