@@ -103,3 +103,19 @@ def test_outcomes_shift_bookkeeping():
     assert o.moved_by(1).tolist() == [[False, True], [False, False]]
     assert o.moved_by(-1).tolist() == [[False, False], [True, False]]
     assert np.isnan(o.shift[1, 1]) and o.shift[0, 1] == 1
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_fast_forward_equals_decoding_every_step(cell):
+    model, ex = _setup(cell)
+    ex = ex.subset(np.flatnonzero(ex.T[:, 0] >= 3))  # every condition's steps exist
+    sets = random_neuron_sets(12, 3, n_sets=4, seed=1)
+    conds = ([()] + sweep((Intervention(step="T-1", op="zero"),), sets)
+             + sweep((Intervention(step="T-1", op="from_step", source_offset=-2),), sets)
+             + sweep((Intervention(step="T-2", op="from_step", source="T-1"),), sets)
+             + [(Intervention(step=3, op="zero", state="c" if cell == "lstm" else "h"),)])
+    fast = run(model, ex, conds, extra_steps=3, batch=40)
+    slow = run(model, ex, conds, extra_steps=3, batch=40, fast_forward=False)
+    assert (fast.outputs == slow.outputs).all()
+    np.testing.assert_allclose(fast.p_w_at_T, slow.p_w_at_T, rtol=1e-4, atol=1e-6)
+    assert (fast.outputs[:, 0] != -1).any() and (fast.outputs[:, 1:] != fast.outputs[:, :1]).any()
