@@ -119,3 +119,16 @@ def test_fast_forward_equals_decoding_every_step(cell):
     assert (fast.outputs == slow.outputs).all()
     np.testing.assert_allclose(fast.p_w_at_T, slow.p_w_at_T, rtol=1e-4, atol=1e-6)
     assert (fast.outputs[:, 0] != -1).any() and (fast.outputs[:, 1:] != fast.outputs[:, :1]).any()
+
+
+def test_outcomes_need_no_steps_past_the_one_they_read():
+    from neuronstats.stages.verify import Outcome
+
+    model, ex = _setup()
+    ex = ex.subset(np.flatnonzero(ex.T[:, 0] >= 3))
+    conds = [(), (Intervention(step="T-1", op="from_step", source_offset=-2),),
+             (Intervention(step="T-3", op="from_step", source="T-1"),)]
+    long = run(model, ex, conds, extra_steps=4)
+    for o in (Outcome("at_T"), Outcome("not_at_T"), Outcome("moved", 2), Outcome("moved", -2)):
+        short = run(model, ex, conds, extra_steps=o.extra_steps)
+        assert (o.of(short) == o.of(long)).all()

@@ -37,8 +37,8 @@ class Outcome:
 
     @property
     def extra_steps(self) -> int:
-        """Decoder steps needed after T to see the outcome."""
-        return abs(self.k) + 1 if self.kind == "moved" else 1
+        """Decoder steps needed after T to see the outcome (w at T + k and not at T)."""
+        return max(self.k, 0) if self.kind == "moved" else 0
 
     def of(self, out) -> np.ndarray:
         """(n, conditions) bool: the outcome in each example under each condition of ``out``."""

@@ -96,7 +96,8 @@ def test_typed_outcomes_read_the_decode():
     assert Outcome("not_at_T").of(out).tolist() == [[False, True], [True, True]]
     assert Outcome("moved", 1).of(out).tolist() == [[False, True], [False, False]]
     assert Outcome("moved", -1).of(out).tolist() == [[False, False], [True, False]]
-    assert Outcome("moved", -3).extra_steps == 4 and Outcome("at_T").extra_steps == 1
+    assert Outcome("moved", 3).extra_steps == 3 and Outcome("moved", -3).extra_steps == 0
+    assert Outcome("at_T").extra_steps == 0
     assert [v.outcome.k for v in verifications("triggering", ks=(1, 2))] == [-1, -2]
     with pytest.raises(ValueError, match="outcome"):
         Outcome("moved:1")
