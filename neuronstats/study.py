@@ -387,6 +387,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
         storing_pca_figure,
         table1_figure,
     )
+    from neuronstats.report.ledger import VS_UNTRAINED
     from neuronstats.report.tables import write_tables
     from neuronstats.stats.multitest import correct
     from neuronstats.stats.row import rows_to_frame
@@ -396,6 +397,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
     for ds in study.datasets:
         tables: dict = {}
         seed_values: dict = {}
+        untrained_values: dict = {}
         figure_data: dict = {}
         names = {}
         for cell in study.cells:
@@ -413,6 +415,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                     continue
                 if name.endswith(UNTRAINED):
                     base = name[: -len(UNTRAINED)]
+                    untrained_values.setdefault(cell, {}).update({tuple(k): v for k, v in r["seed_values"]})
                     note = ("untrained baseline: the same architecture and seeds before training, tested on every "
                             "example; its rejection rate should be about alpha")
                     tables.setdefault(base, []).extend(
@@ -439,6 +442,16 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                                names)
             counting_curves_figure(figs.get("counting_curves"), out_dir / ds / "figures" / f"fig3_counting_{cell}",
                                    title)
+        for cell, values in untrained_values.items():  # the stricter control (DESIGN §10): the untrained network
+            cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
+                                             suffix=VS_UNTRAINED))
+            if len(cmp):
+                cmp = correct(cmp, a.correction)
+                cmp["notes"] = cmp.notes.str.replace("Welch's t-test over seeds", "trained minus untrained network of "
+                                                     "the same seed and architecture; Welch's t-test over seeds")
+                write_tables(cmp, out_dir / ds / f"trained_vs_untrained_{cell}",
+                             caption=f"trained vs untrained {cell.upper()}, {ds}")
+                all_rows.append(cmp)
         if {"gru", "lstm"} <= set(study.cells):
             cmp = rows_to_frame(compare_rows(ds, seed_values.get("gru", {}), seed_values.get("lstm", {})))
             if len(cmp):

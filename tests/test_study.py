@@ -48,7 +48,13 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
               "synthetic/gru_vs_lstm/outputting.csv", "synthetic/gru_vs_lstm/outputting.tex",
               "figures/table1.png", "figures/table1.pdf"):
         assert (tmp_path / "out" / f).is_file(), f
-    assert set(first.cell) == {"gru", "lstm", "gru untrained", "lstm untrained"}  # with the untrained baseline
+    assert set(first.cell) >= {"gru", "lstm", "gru untrained", "lstm untrained"}  # with the untrained baseline
+    vs = pd.read_csv(tmp_path / "out" / "synthetic" / "trained_vs_untrained_gru.csv")  # the stricter control
+    assert (vs.cell == "gru - gru untrained").all() and vs.test_id.str.endswith(".vs_untrained").all()
+    pos = vs[vs.test_id == "positioning.accuracy.vs_untrained"].iloc[0]
+    rows = first[first.test_id == "positioning.accuracy"].set_index("cell")
+    effect = {c: rows.loc[c, "estimate"] - rows.loc[c, "null_mean"] for c in ("gru", "gru untrained")}
+    assert pos.estimate == pytest.approx(effect["gru"] - effect["gru untrained"])  # difference of seed effects
     base = first[first.cell.str.endswith("untrained") & (first.test_id == "positioning.accuracy")]
     assert len(base) == 2 and not base.reject.any()  # an untrained network does not position on command
     assert first[first.finding == "positioning"].p_adjusted.notna().all()

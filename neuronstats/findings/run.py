@@ -66,7 +66,8 @@ def findings_rows(ctx, only=None) -> dict:
     return {name: run_finding(name, ctx).rows for name in FINDINGS if only is None or name in only}
 
 
-def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm") -> list[dict]:
+def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm",
+                 suffix: str = ".gru_vs_lstm") -> list[dict]:
     """For every (finding, test, unit) both cells have: the difference a − b of the seeds'
     effects (each seed's statistic minus its own control, where the row has a control),
     Welch's t-test over seeds and its CI, Hedges' g. Rows where every seed of both cells
@@ -79,7 +80,7 @@ def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b
             continue
         c = compare_cells([[v] for v in va], [[v] for v in vb])
         rows.append(stats_row(dataset=dataset, cell=f"{a} - {b}", finding=finding, test=test,
-                              test_id=test_id + ".gru_vs_lstm", unit=unit,
+                              test_id=test_id + suffix, unit=unit,
                               statistic="difference of seed means", estimate=c.difference, ci_low=c.ci_low,
                               ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
                               effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,

@@ -101,12 +101,19 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
              f"level margin ±{100 * margin:.0f} pp.</p>"]
     if manifest.get("coverage"):
         parts.append(f"<p><b>Part of the study:</b> {html.escape(manifest['coverage'])}.</p>")
-    base = summary[summary.cell.astype(str).str.endswith(" untrained") & summary.p_adjusted.notna()]
+    cells = summary.cell.astype(str)
+    base = summary[cells.str.endswith(" untrained") & ~cells.str.contains(" - ") & summary.p_adjusted.notna()]
     if len(base):
         k = int(base.reject.fillna(False).astype(bool).sum())
         parts.append(f"<p>Untrained baseline (the same architecture and seeds before training): {k} of {len(base)} "
                      f"tests reject after correction (about {0.05 * len(base):.1f} expected at α = 0.05 if every "
                      "null holds).</p>")
+    vs = summary[summary.test_id.astype(str).str.endswith(".vs_untrained") & summary.p_adjusted.notna()]
+    if len(vs):
+        k = int(vs.reject.fillna(False).astype(bool).sum())
+        parts.append(f"<p>Trained vs untrained (the stricter control: each seed's effect over its random-set control, "
+                     f"trained minus untrained, Welch over seeds): {k} of {len(vs)} comparisons reject after "
+                     "correction; a claim whose test the untrained baseline also passes rests on these rows.</p>")
     counts = claims.verdict.value_counts()
     parts.append("<p>" + ", ".join(f"{html.escape(v)}: {int(counts.get(v, 0))}" for v in COLORS) + "</p>")
     parts.append("<h2>Claims ledger</h2><table><tr><th>claim</th><th>section</th><th>dataset</th><th>cell</th>"

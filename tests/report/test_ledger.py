@@ -69,3 +69,33 @@ def test_a_claim_the_untrained_baseline_also_passes_is_not_supported():
     rows[-1]["reject"] = False
     v, _ = _verdicts(rows)
     assert v["outputting-near-pm1"] == "supported"
+
+
+def test_the_stricter_control_the_trained_effect_beyond_the_untrained_networks():
+    base = [_row("positioning.accuracy", "all examples", 0.97, 0.01, True),
+            _row("outputting.keep_only", "token 5 'the'", 1.0, 0.3, True),
+            _row("outputting.keep_only", "token 6 'a'", 1.0, 0.3, True),
+            _row("outputting.keep_only", "token 5 'the'", 0.02, 0.0, True, cell="gru untrained")]
+
+    def vs(est_a, rej_a, est_b=0.7, rej_b=True):
+        cell, tid = "gru - gru untrained", "outputting.keep_only.vs_untrained"
+        return [_row(tid, "token 5 'the'", est_a, 0.0, rej_a, cell=cell),
+                _row(tid, "token 6 'a'", est_b, 0.0, rej_b, cell=cell)]
+
+    v, c = _verdicts(base)  # no comparison rows: the baseline's pass decides
+    assert v["outputting-keep-only"] == "not supported"
+    v, c = _verdicts(base + vs(0.68, True))
+    assert v["outputting-keep-only"] == "supported"
+    assert "exceeds the untrained network's in all 2 units" in c.set_index("claim_id").loc["outputting-keep-only",
+                                                                                            "reason"]
+    v, _ = _verdicts(base + vs(0.68, False))
+    assert v["outputting-keep-only"] == "weaker than reported"
+    v, _ = _verdicts(base + vs(-0.3, True, -0.2, True))  # significant, but the untrained network's effect is larger
+    assert v["outputting-keep-only"] == "not supported"
+
+
+def test_a_part_run_names_what_it_left_out_only_where_it_did():
+    rows = [_row("positioning.accuracy", "all examples", 0.97, 0.01, True)]
+    c = ledger(pd.DataFrame(rows), coverage="left out: cells lstm").set_index("claim_id")
+    assert "left out: cells lstm" in c.loc["pos-lstm", "reason"]  # no LSTM rows in this run
+    assert "does not run that test" in c.loc["gates-z-masked", "reason"]  # GRU is in the run: the test is not
