@@ -16,8 +16,8 @@ from neuronstats.data.examples import prepare
 from neuronstats.findings.common import combined_row
 from neuronstats.findings.counting import monotonicity
 from neuronstats.findings.storing import stability
+from neuronstats.microscope.record import record
 from neuronstats.model.train import heldout_examples, untrained_models
-from neuronstats.record import record
 from neuronstats.stats.controls import random_neuron_sets
 
 

@@ -39,7 +39,7 @@ from neuronstats.api import (  # noqa: E402
     triggering,
 )
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-from neuronstats.intervene import Intervention, RandomInputs  # noqa: E402
+from neuronstats.microscope.intervene import Intervention, RandomInputs  # noqa: E402
 from neuronstats.model.train import train  # noqa: E402
 
 __all__ = ["load", "record", "sweep", "positioning", "storing", "counting", "triggering", "outputting", "gates",

@@ -68,8 +68,8 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
 
 def record(model, examples, mode: str = "greedy"):
     """States h_t (t = −L..T_max, the paper's time index), gates, outputs and P(w) of
-    every example: a :class:`~neuronstats.record.Recording`."""
-    from neuronstats.record import record as _record
+    every example: a :class:`~neuronstats.microscope.record.Recording`."""
+    from neuronstats.microscope.record import record as _record
 
     return _record(model, examples, mode)
 
@@ -78,8 +78,8 @@ def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> pd
     """Decode ``examples`` clean and under each intervention (and, with ``n_sets``, under
     the same intervention on that many random neuron sets of the same size): one row per
     condition with its positioning accuracy (w at T)."""
-    from neuronstats.intervene import run
-    from neuronstats.intervene import sweep as expand
+    from neuronstats.microscope.intervene import run
+    from neuronstats.microscope.intervene import sweep as expand
     from neuronstats.stats.controls import control_sets
 
     conds, names = [()], ["clean"]

@@ -259,9 +259,9 @@ def microscope_benchmarks(model=None, data_dir=None, n_examples: int = 1000, n_s
 
     from neuronstats.config import DataConfig
     from neuronstats.data.examples import prepare
-    from neuronstats.intervene import Intervention, run, sweep
+    from neuronstats.microscope.intervene import Intervention, run, sweep
+    from neuronstats.microscope.record import record
     from neuronstats.model.seq2seq import Seq2Seq
-    from neuronstats.record import record
     from neuronstats.stats.controls import random_neuron_sets
 
     ceiling = matmul_ceiling()

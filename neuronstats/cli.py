@@ -156,7 +156,7 @@ def _model_examples(a):
 
 
 def cmd_record(a) -> int:
-    from neuronstats.record import record, save_recording
+    from neuronstats.microscope.record import record, save_recording
 
     model, _, ex = _model_examples(a)
     log.info("recording %d examples (%s decoding)", len(ex), a.mode)
@@ -168,7 +168,7 @@ def cmd_record(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from neuronstats.intervene import Intervention, fitting_examples, run, sweep
+    from neuronstats.microscope.intervene import Intervention, fitting_examples, run, sweep
     from neuronstats.stats.controls import control_sets, random_control_test
 
     neurons = tuple(int(i) for i in a.neurons.split(",")) if a.neurons else None
@@ -211,7 +211,7 @@ def cmd_sweep(a) -> int:
 
 
 def cmd_find(a) -> int:
-    from neuronstats.record import record
+    from neuronstats.microscope.record import record
     from neuronstats.stages.hypothesis import BUILTIN
     from neuronstats.stages.neuronset import find
 
@@ -274,7 +274,7 @@ def cmd_bench_microscope(a) -> int:
     io.write_text(Path(a.out) / "microscope_speed.csv", df.to_csv(index=False))
     print(df.to_string(index=False))
     if a.model:
-        from neuronstats.record import record
+        from neuronstats.microscope.record import record
 
         a.split, a.limit = "test", 5000
         model, _, ex = _model_examples(a)

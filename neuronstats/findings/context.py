@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuronstats.record import record
+from neuronstats.microscope.record import record
 
 
 @dataclass

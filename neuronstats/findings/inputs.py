@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuronstats.findings.common import paper_for
-from neuronstats.intervene import RandomInputs, run
+from neuronstats.microscope.intervene import RandomInputs, run
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row

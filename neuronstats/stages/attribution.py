@@ -20,7 +20,7 @@ import torch
 from captum.attr import IntegratedGradients
 
 from neuronstats.errors import InsufficientData
-from neuronstats.record import _resolve
+from neuronstats.microscope.record import resolve_step
 
 
 @dataclass
@@ -52,7 +52,7 @@ def integrated_gradients(model, rec, examples=None, step="T-1", n_steps: int = 5
     model.eval()
     idx = np.arange(rec.n) if examples is None else np.asarray(examples)
     T = rec.T[idx, 0]
-    t = _resolve(step, T)
+    t = resolve_step(step, T)
     ok = (t >= 0) & (t <= T)
     idx, T, t = idx[ok], T[ok], t[ok]
     H = rec.dec_h.shape[2]

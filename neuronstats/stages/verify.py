@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuronstats.intervene import Intervention, run, sweep
+from neuronstats.microscope.intervene import Intervention, run, sweep
 from neuronstats.stats.controls import ControlTest, control_sets, random_control_test
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.record import Recording
+from neuronstats.microscope.record import Recording
 
 
 def planted_recording(n=300, H=40, L=10, S=10, seed=0, counters=(0, 1, 2, 3, 4), rate="constant",

@@ -10,8 +10,8 @@ from neuronstats.findings.common import combined_row
 from neuronstats.findings.counting import drop_slope, monotonicity
 from neuronstats.findings.positioning import positioning_rows
 from neuronstats.findings.storing import stability
+from neuronstats.microscope.record import record
 from neuronstats.model.train import heldout_examples, untrained_models
-from neuronstats.record import record
 from neuronstats.stats.controls import control_sets
 from tests.conftest import learnable_config
 

@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from neuronstats.data.examples import prepare
-from neuronstats.intervene import run
+from neuronstats.microscope.intervene import run
+from neuronstats.microscope.record import record
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.model.train import heldout_examples, train
-from neuronstats.record import record
 from neuronstats.stages.attribution import integrated_gradients, stage2
 from neuronstats.stages.candidates import stage1
 from neuronstats.stages.hypothesis import counting, storing, triggering
@@ -87,7 +87,7 @@ def test_find_verify_and_neuronset_roundtrip(tmp_path):
 
 
 def test_typed_outcomes_read_the_decode():
-    from neuronstats.intervene import Outcomes
+    from neuronstats.microscope.intervene import Outcomes
     from neuronstats.stages.verify import Outcome, verifications
 
     w, T = np.array([7, 7]), np.array([2, 2])

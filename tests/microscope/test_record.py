@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from neuronstats.data.examples import prepare
+from neuronstats.microscope.record import record
 from neuronstats.model.decode import greedy_decode
 from neuronstats.model.seq2seq import Seq2Seq
-from neuronstats.record import record
 from tests.conftest import tiny_config
 
 

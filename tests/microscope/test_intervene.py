@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from neuronstats.data.examples import prepare
-from neuronstats.intervene import Intervention, Outcomes, RandomInputs, run, sweep
+from neuronstats.microscope.intervene import Intervention, Outcomes, RandomInputs, run, sweep
 from neuronstats.model.decode import greedy_decode
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.stats.controls import random_neuron_sets

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from neuronstats.data.examples import Examples
-from neuronstats.record import _resolve, record
+from neuronstats.microscope.record import record, resolve_step
 
 OPS = ("zero", "from_step", "from_example", "value", "add", "keep_only")
 
@@ -125,11 +125,11 @@ def _check(conditions, H: int, S: int, T: np.ndarray):
 
 def _times_ok(s, T: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
     """Per example: does the spec's step, and its source step, fall within 0..S?"""
-    t = _resolve(s.step, T)
+    t = resolve_step(s.step, T)
     ok_t = (t >= 0) & (t <= S)
     ok_src = np.ones_like(ok_t)
     if s.op in ("from_step", "from_example"):
-        src = _resolve(s.source, T) if s.source is not None else t + (s.source_offset or 0)
+        src = resolve_step(s.source, T) if s.source is not None else t + (s.source_offset or 0)
         ok_src = (src >= 0) & (src <= S)
     return ok_t, ok_src
 
@@ -156,7 +156,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
 
     Decodes T_max + ``extra_steps`` steps (enough to see w moved by up to
     ``extra_steps - 1``), in batches of at most ``batch`` sequences. ``clean`` is the
-    clean greedy :class:`~neuronstats.record.Recording` (made here when needed).
+    clean greedy :class:`~neuronstats.microscope.record.Recording` (made here when needed).
 
     ``fast_forward``: before the first step at which any condition of a batch
     intervenes, every sequence of the batch *is* the clean greedy run, so each batch
@@ -194,7 +194,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         cb = np.tile(np.arange(C), len(e_idx))  # condition of each sequence
         Tb = T[eb]
         S_b = int(Tb.max()) + extra_steps
-        when = [(spec, cmask, member, _resolve(spec.step, Tb)) for spec, cmask, member in groups]
+        when = [(spec, cmask, member, resolve_step(spec.step, Tb)) for spec, cmask, member in groups]
         tok = torch.full((B,), model.sos_id, dtype=torch.long)
         rand_rows = {ci: np.random.default_rng(s.seed) for ci, cond in enumerate(conditions) for s in cond
                      if isinstance(s, RandomInputs)}
@@ -273,7 +273,7 @@ def _apply(state, when, t, eb, cb, Tb, clean, donors, lstm):
                 v = torch.as_tensor(np.broadcast_to(np.asarray(spec.value, dtype=np.float32), (old.shape[1],)).copy())
                 new = v.expand_as(old) if spec.op == "value" else old + v
             else:
-                src_t = (_resolve(spec.source, Tb[rows]) if spec.source is not None
+                src_t = (resolve_step(spec.source, Tb[rows]) if spec.source is not None
                          else np.full(len(rows), t) + (spec.source_offset or 0))
                 ex_rows = eb[rows] if spec.op == "from_step" else np.asarray(donors)[eb[rows]]
                 new = torch.as_tensor(clean.at(ex_rows, src_t, "h" if k == 0 else "c"))

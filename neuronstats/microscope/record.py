@@ -85,7 +85,7 @@ class Recording:
         strings like ``"T-1"`` (relative to each example's T for control pair k). Returns
         ``(X (m, H), example (m,), t (m,))``, ordered by example then t."""
         T = self.T[:, k]
-        lo_t, hi_t = _resolve(lo, T), _resolve(hi, T)
+        lo_t, hi_t = resolve_step(lo, T), resolve_step(hi, T)
         ex, ts = [], []
         S = self.dec_h.shape[1]
         first = -(self.src_len - 1)
@@ -124,7 +124,9 @@ def load_recording(path) -> Recording:
 _REL = re.compile(r"^\s*T\s*([+-]\s*\d+)?\s*$")
 
 
-def _resolve(spec, T: np.ndarray) -> np.ndarray:
+def resolve_step(spec, T: np.ndarray) -> np.ndarray:
+    """Per-example decoder times of a step spec: an int (``3``) or a string relative to
+    each example's target position (``"T"``, ``"T-1"``, ``"T+2"``)."""
     if isinstance(spec, (int, np.integer)):
         return np.full(len(T), int(spec))
     if isinstance(spec, str):
