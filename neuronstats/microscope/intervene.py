@@ -217,11 +217,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                         m = cb == ci
                         tk[m] = rng.integers(4, vocab, m.sum())
                     tok = torch.as_tensor(tk)
-                x = model.embedding(tok).unsqueeze(1)
-                st = state[0].unsqueeze(0).contiguous() if not lstm else tuple(
-                    s.unsqueeze(0).contiguous() for s in state)
-                _, st = model.decoder(x, st)
-                state = (st[0],) if not lstm else (st[0][0], st[1][0])
+                state = model.advance(tok, state)
             state = _apply(state, when, t, eb, cb, Tb, clean, donors, lstm)
             if t > 0:
                 logits = model.out(state[0])

@@ -82,10 +82,15 @@ class Seq2Seq(nn.Module):
         """Logits (batch, L, vocab) under teacher forcing."""
         return self.out(self.decode_teacher(self.encode(src, src_len), dec_in))
 
+    def advance(self, tokens: torch.Tensor, state):
+        """One decoder step through ``nn.GRU``/``nn.LSTM`` (no gates, no output): the new state."""
+        _, st = self.decoder(self.embedding(tokens).unsqueeze(1), self._to_torch_state(state))
+        return self._from_torch_state(st)
+
     def decoder_step_fast(self, tokens: torch.Tensor, state):
         """One decoder step through ``nn.GRU``/``nn.LSTM`` (no gates): (new state, logits)."""
-        hs, st = self.decoder(self.embedding(tokens).unsqueeze(1), self._to_torch_state(state))
-        return self._from_torch_state(st), self.out(hs[:, 0])
+        new_state = self.advance(tokens, state)
+        return new_state, self.out(new_state[0])
 
     def cell_step(self, rnn: nn.Module, x: torch.Tensor, state):
         """Explicit cell update from ``rnn``'s weights. Returns (new state, gates dict)."""
