@@ -300,7 +300,8 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
                           alpha=a.alpha, ci_method=a.ci_method, split=a.split)
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
     variants = [(cell, [t.model for t in trained], fcfg, "")]
-    if a.untrained_baseline:  # the same architecture and seeds, never trained: every test should reject at ~alpha
+    if a.untrained_baseline:  # the same architecture and seeds, never trained: where a test rejects here too, it
+        # cannot tell a trained mechanism from a random network (the ledger then uses trained_vs_untrained rows)
         from neuronstats.model.train import untrained_models
 
         untrained = [untrained_models(t.config, len(vocab), [t.config.train.seed])[0] for t in trained]
@@ -417,7 +418,8 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                     base = name[: -len(UNTRAINED)]
                     untrained_values.setdefault(cell, {}).update({tuple(k): v for k, v in r["seed_values"]})
                     note = ("untrained baseline: the same architecture and seeds before training, tested on every "
-                            "example; its rejection rate should be about alpha")
+                            "example; a rejection here means this test alone cannot tell a trained mechanism from a "
+                            "random network (see trained_vs_untrained)")
                     tables.setdefault(base, []).extend(
                         {**row, "notes": "; ".join(x for x in (row["notes"], note) if x), "paper_value": None}
                         for row in r["rows"])
@@ -444,11 +446,10 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                                    title)
         for cell, values in untrained_values.items():  # the stricter control (DESIGN §10): the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
-                                             suffix=VS_UNTRAINED))
+                                             suffix=VS_UNTRAINED,
+                                             what="trained minus untrained network of the same seed and architecture"))
             if len(cmp):
                 cmp = correct(cmp, a.correction)
-                cmp["notes"] = cmp.notes.str.replace("Welch's t-test over seeds", "trained minus untrained network of "
-                                                     "the same seed and architecture; Welch's t-test over seeds")
                 write_tables(cmp, out_dir / ds / f"trained_vs_untrained_{cell}",
                              caption=f"trained vs untrained {cell.upper()}, {ds}")
                 all_rows.append(cmp)

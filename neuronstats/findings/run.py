@@ -67,11 +67,14 @@ def findings_rows(ctx, only=None) -> dict:
 
 
 def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm",
-                 suffix: str = ".gru_vs_lstm") -> list[dict]:
+                 suffix: str = ".gru_vs_lstm", what: str = "") -> list[dict]:
     """For every (finding, test, unit) both cells have: the difference a − b of the seeds'
     effects (each seed's statistic minus its own control, where the row has a control),
     Welch's t-test over seeds and its CI, Hedges' g. Rows where every seed of both cells
-    has the same value (deterministic quantities) are left out of the test families."""
+    has the same value (deterministic quantities) are left out of the test families.
+    ``suffix`` ends each row's test id; ``what`` (if given) says in the notes what a and b are."""
+    notes = "; ".join(x for x in ("seed effects (statistic minus its own control where the row has one)", what,
+                                  "Welch's t-test over seeds, two-sided, and its CI") if x)
     rows = []
     for key in sorted(set(values_a) & set(values_b)):
         finding, test, unit, test_id = key
@@ -85,6 +88,5 @@ def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b
                               ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
                               effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,
                               n_seeds=c.n_a + c.n_b, n_null=c.n_null,
-                              notes="seed effects (statistic minus its own control where the row has one); Welch's "
-                                    "t-test over seeds, two-sided, and its CI"))
+                              notes=notes))
     return rows

@@ -154,8 +154,8 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         clean=None, fast_forward: bool = True) -> Outcomes:
     """Greedy decoding of every example under every condition (a list of spec tuples).
 
-    Decodes T_max + ``extra_steps`` steps (enough to see w moved by up to
-    ``extra_steps - 1``), in batches of at most ``batch`` sequences. ``clean`` is the
+    Decodes T_max + ``extra_steps`` steps (enough to see w moved up to ``extra_steps``
+    steps later), in batches of at most ``batch`` sequences. ``clean`` is the
     clean greedy :class:`~neuronstats.microscope.record.Recording` (made here when needed).
 
     ``fast_forward``: before the first step at which any condition of a batch
