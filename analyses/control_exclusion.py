@@ -13,7 +13,7 @@ import numpy as np
 
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from neuronstats.data.examples import prepare
-from neuronstats.findings.common import combined_row
+from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import monotonicity
 from neuronstats.findings.storing import stability
 from neuronstats.microscope.record import record
@@ -51,10 +51,9 @@ for exclude in (True, False):
                 vals["stable"][0].append(sd[0])
                 vals["stable"][1].append(sd[1:].mean(1))
             for k, alt in (("monotone", "greater"), ("stable", "less")):
-                p[k].append(combined_row(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u",
-                                         statistic="s",
-                                         per_seed_values=vals[k][0], per_seed_null=vals[k][1], alternative=alt,
-                                         bounds=None)["p_value"])
+                p[k].append(combined_test(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u",
+                                          statistic="s", per_seed_values=vals[k][0], per_seed_null=vals[k][1],
+                                          alternative=alt, bounds=None).to_row()["p_value"])
         rates = {k: np.mean(np.array(v) <= 0.05) for k, v in p.items()}
         print(f"{'exclude tested' if exclude else 'all neurons':16s}  {size:4d}  {rates['monotone']:8.3f}  "
               f"{rates['stable']:6.3f}")

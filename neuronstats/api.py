@@ -36,8 +36,9 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
 
     Parameters
     ----------
-    path : a ``model.pt``, a run folder holding one, or a folder of run folders (the seeds
-        of one configuration: they must share their data and vocabulary).
+    path : a ``model.pt``, a run folder holding one, a folder of run folders, or a list of
+        any of these (the seeds of one configuration: they must share their data and
+        vocabulary).
     split : "test" (the held-out examples every seed is scored on), "val" or "train".
     data_dir : folder the config's corpus path is relative to.
     limit : keep the first ``limit`` examples.
@@ -46,11 +47,19 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     -------
     (models, examples) : a list of ``Seq2Seq`` (eval mode; each carries ``.vocab_itos``)
         and one :class:`~neuronstats.data.examples.Examples`.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), split="test", limit=200)
+    >>> len(models), len(examples), examples.w.shape
+    (2, 200, (200, 1))
     """
     from neuronstats.model.train import load_with_data, split_examples
 
     models, examples, first = [], None, None
-    for f in _model_files(Path(path).expanduser()):
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    for f in [f for p in paths for f in _model_files(Path(p).expanduser())]:
         model, vocab, cfg, ds = load_with_data(f, data_dir, cache_dir)
         key = (ds.key, tuple(vocab.itos))
         if first is None:
@@ -68,7 +77,18 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
 
 def record(model, examples, mode: str = "greedy"):
     """States h_t (t = −L..T_max, the paper's time index), gates, outputs and P(w) of
-    every example: a :class:`~neuronstats.microscope.record.Recording`."""
+    every example: a :class:`~neuronstats.microscope.record.Recording`.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(), limit=200)
+    >>> rec = ns.record(models[0], examples)
+    >>> rec.at([0, 1], [0, 0]).shape, sorted(rec.gates)     # h_0 of two examples; GRU gates
+    ((2, 48), ['n', 'r', 'z'])
+    >>> bool(rec.correct.mean() > 0.5)                       # w at its T in most examples
+    True
+    """
     from neuronstats.microscope.record import record as _record
 
     return _record(model, examples, mode)
@@ -77,7 +97,18 @@ def record(model, examples, mode: str = "greedy"):
 def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> pd.DataFrame:
     """Decode ``examples`` clean and under each intervention (and, with ``n_sets``, under
     the same intervention on that many random neuron sets of the same size): one row per
-    condition with its positioning accuracy (w at T)."""
+    condition with its positioning accuracy (w at T).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(), limit=200)
+    >>> df = ns.sweep(models[0], examples, ns.Intervention(step="T", op="zero", neurons=range(24)), n_sets=5)
+    >>> df.condition.tolist()[:2], len(df)
+    (['clean', "Intervention(step='T', op='zero', ..."], 7)
+    >>> bool(df.accuracy.iloc[0] > df.accuracy.iloc[1])     # zeroing half the state at T hurts
+    True
+    """
     from neuronstats.microscope.intervene import run
     from neuronstats.microscope.intervene import sweep as expand
     from neuronstats.stats.controls import control_sets
@@ -126,49 +157,111 @@ def _finish(rows, correction: str = "holm") -> pd.DataFrame:
 
 def positioning(models, examples, dataset: str = "data", n_null: int = 1000) -> pd.DataFrame:
     """Does the model put w at T because it was told to? (null: re-decoded without its
-    own (w, T)). One row."""
+    own (w, T)). One row.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=200)
+    >>> row = ns.positioning(models, examples, n_null=99).iloc[0]
+    >>> row.test_id, int(row.n_seeds), bool(row.estimate > row.null_mean)
+    ('positioning.accuracy', 2, True)
+    """
     from neuronstats.findings.positioning import positioning_rows
 
     models = list(models) if isinstance(models, (list, tuple)) else [models]
-    return _finish(positioning_rows(dataset, models[0].cell, models, examples, n_null=n_null))
+    return _finish([t.to_row() for t in positioning_rows(dataset, models[0].cell, models, examples, n_null=n_null)])
 
 
 def _finding(name: str, models, examples, dataset: str, tokens=None, **options) -> pd.DataFrame:
     from neuronstats.findings.run import FINDINGS
 
     ctx = _context(models, examples, dataset, options)
-    fn = FINDINGS[name]
     kwargs = {"tokens": _token_ids(ctx, tokens)} if tokens is not None else {}
-    return _finish(fn(ctx, **kwargs))
+    return _finish(FINDINGS[name](ctx, **kwargs).rows)
 
 
 def storing(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
     """Finding 1 (storing neurons) per token: probe, zeroing at T−1, previous value,
     stability, position independence, set size. ``tokens``: words or ids (default: the
-    most frequent positioned tokens). ``options``: :class:`FindingsConfig` fields."""
+    most frequent positioned tokens). ``options``: :class:`FindingsConfig` fields.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2))
+    >>> df = ns.storing(models, examples, tokens=["s1"], n_perm=49, n_sets=20, min_examples=5)
+    >>> df.test_id.tolist()[:3], df.unit.iloc[0]
+    (['storing.probe', 'storing.selectivity', 'storing.zero'], "token 15 's1'")
+    """
     return _finding("storing", models, examples, dataset, tokens, **options)
 
 
 def counting(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
-    """Finding 2 (counting neurons): probe, k-step shift, monotonicity, drop vs T, rate vs T."""
+    """Finding 2 (counting neurons): probe, k-step shift, monotonicity, drop vs T, rate vs T.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
+    >>> df = ns.counting(models, examples, n_perm=49, n_sets=20)
+    >>> df[df.test_id == "counting.shift"].unit.tolist()
+    ['k = 1', 'k = 2', 'k = 3']
+    """
     return _finding("counting", models, examples, dataset, **options)
 
 
 def triggering(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
-    """Finding 3 (triggering neurons): probe, w emitted k steps early."""
+    """Finding 3 (triggering neurons): probe, w emitted k steps early.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
+    >>> df = ns.triggering(models, examples, n_perm=49, n_sets=20)
+    >>> sorted(set(df.test_id))
+    ['triggering.early', 'triggering.probe', 'triggering.selectivity']
+    """
     return _finding("triggering", models, examples, dataset, **options)
 
 
 def outputting(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
-    """Finding 4 (outputting neurons) per token: zero at T, keep only at T, values near ±1."""
+    """Finding 4 (outputting neurons) per token: zero at T, keep only at T, values near ±1.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs())
+    >>> df = ns.outputting(models, examples, tokens=["s0", "s1"], n_sets=20, min_examples=5)
+    >>> df.groupby("unit").size().to_dict()
+    {"token 14 's0'": 3, "token 15 's1'": 3}
+    """
     return _finding("outputting", models, examples, dataset, tokens, **options)
 
 
 def gates(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
-    """§5 (GRU): z on outputting and r on storing neurons with only the triggering set kept."""
+    """§5 (GRU): z on outputting and r on storing neurons with only the triggering set kept.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
+    >>> df = ns.gates(models, examples, tokens=["s0"], n_perm=49, n_sets=20, min_examples=5)
+    >>> df.test_id.tolist()
+    ['gates.z_keep_trigger', 'gates.r_keep_trigger', 'gates.z_all', 'gates.r_all']
+    """
     return _finding("gates", models, examples, dataset, tokens, **options)
 
 
 def inputs(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
-    """§5: decoder inputs x_t replaced by random tokens — equivalence test (TOST)."""
+    """§5: decoder inputs x_t replaced by random tokens — equivalence test (TOST).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
+    >>> row = ns.inputs(models, examples).iloc[0]
+    >>> row.test_id, bool(0 <= row.estimate <= 1)
+    ('x_t.random_inputs', True)
+    """
     return _finding("x_t negligible", models, examples, dataset, **options)

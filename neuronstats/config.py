@@ -70,6 +70,21 @@ class TrainConfig:
 
 @dataclass
 class RunConfig:
+    """Everything that determines a trained model: data, model, training, seed. Written
+    as TOML with the sections ``[data]``, ``[model]``, ``[train]`` (see analyses/).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> cfg = ns.RunConfig(model=ns.ModelConfig(cell="lstm", hidden=64))
+    >>> cfg.model.cell, len(cfg.hash())
+    ('lstm', 16)
+    >>> ns.RunConfig(model=ns.ModelConfig(hidden=0)).check()
+    Traceback (most recent call last):
+    ...
+    neuronstats.errors.InputError: ...hidden...
+    """
+
     name: str = "run"
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

@@ -1,13 +1,31 @@
-"""The public surface: its doctests run, and a storing test is five lines away."""
+"""The public surface: every public function and class shows a worked example that runs
+(doctest), and a storing test is five lines away."""
 
 import doctest
+import inspect
+
+import pytest
 
 import neuronstats
 
+NO_EXAMPLE = {"__version__", "InsufficientData", "DataConfig", "ModelConfig", "TrainConfig"}  # RunConfig shows them
 
-def test_public_doctests_run():
+
+def test_public_module_doctest_runs():
     result = doctest.testmod(neuronstats, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted >= 7
+
+
+@pytest.mark.parametrize("name", sorted(set(neuronstats.__all__) - NO_EXAMPLE))
+def test_every_public_name_has_an_example_that_runs(name):
+    obj = getattr(neuronstats, name)
+    tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, name, globs={}) if t.examples]
+    assert tests, f"ns.{name} has no Examples section"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for t in tests:
+        runner.run(t)
+    assert runner.summarize(verbose=False).failed == 0, f"ns.{name}: its example fails (run with -s to see it)"
+    assert inspect.getdoc(obj)
 
 
 def test_storing_in_five_lines_with_words_and_one_seed(tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from neuronstats.stats.effects import hedges_g, pp_difference
-from neuronstats.stats.row import stats_row
+from neuronstats.stats.row import NullTestResult, stats_row
 from neuronstats.stats.seedlevel import seed_test
 
 
@@ -25,10 +25,10 @@ def paper_for(dataset: str, cell: str, test_id: str, unit: str):
     return paper_value(dataset, cell, test_id, unit)
 
 
-def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_seed_values, per_seed_null=None,
-                 alternative="greater", alpha=0.05, ci_method="seed_t", notes="",
-                 effect="pp", n_examples=None, bounds=(0.0, 1.0), store=None) -> dict:
-    """One stats row from per-seed arrays of per-example values (or one value per seed)
+def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per_seed_values, per_seed_null=None,
+                  alternative="greater", alpha=0.05, ci_method="seed_t", notes="",
+                  effect="pp", n_examples=None, bounds=(0.0, 1.0)) -> NullTestResult:
+    """One test from per-seed arrays of per-example values (or one value per seed)
     and, optionally, per-seed control draws (random-neuron sets, label permutations).
 
     Inference is seed-level (:func:`neuronstats.stats.seedlevel.seed_test`): p is a
@@ -36,24 +36,24 @@ def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_
     carries the examples' and the control draws' sampling error, and the CI is built
     from the same standard error, so a row never rejects while its CI contains the null
     mean. ``alternative`` is the direction the paper claims; ``null_ci_high`` is the
-    control's 95 % bound on that side. ``store`` (a dict) receives per seed the
-    statistic minus its control (or the statistic, without a control) under
-    (finding, test, unit, test_id), for GRU-vs-LSTM comparisons of each cell's own effect.
+    control's 95 % bound on that side. The result's ``seed_effects`` are per seed the
+    statistic minus its control (or the statistic, without a control), for GRU-vs-LSTM
+    comparisons of each cell's own effect.
     ``test_id`` is the test's stable id (the claims ledger and the reports match on it);
     ``paper_value`` comes from the ledger for this dataset, cell, test and unit."""
     paper_value = paper_for(dataset, cell, test_id, unit)
     vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
     seeds = [i for i, v in enumerate(vals) if len(v)]
     if not seeds:
-        return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit,
-                         statistic=statistic, estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
-                         notes=(notes + "; no seed with data").strip("; "))
+        return NullTestResult(stats_row(
+            dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit, statistic=statistic,
+            estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
+            notes=(notes + "; no seed with data").strip("; ")))
     vals = [vals[i] for i in seeds]
     nulls = None if per_seed_null is None else [np.asarray(per_seed_null[i], float) for i in seeds]
     st = seed_test(vals, nulls, bounds=bounds)
-    if store is not None:
-        ctrl = [0.0] * len(vals) if nulls is None else [float(c.mean()) for c in nulls]
-        store[(finding, test, unit, test_id)] = [float(v.mean()) - c for v, c in zip(vals, ctrl)]
+    ctrl = [0.0] * len(vals) if nulls is None else [float(c.mean()) for c in nulls]
+    effects = tuple(float(v.mean()) - c for v, c in zip(vals, ctrl))
     fields = dict(ci_low=st.ci_low, ci_high=st.ci_high)
     how = ("seed-level t-test of (statistic - control) per seed, two-sided; SE = seeds + examples + control "
            f"draws; expected direction: {alternative}")
@@ -81,10 +81,11 @@ def combined_row(*, dataset, cell, finding, test, test_id, unit, statistic, per_
         notes = "; ".join(x for x in (notes, f"deterministic: the same value in every seed ({len(vals)})") if x)
     else:
         notes = "; ".join(x for x in (notes, "CI: seeds + examples", st.note) if x)
-    return stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit,
-                     statistic=statistic, estimate=st.estimate, paper_value=paper_value, alpha=alpha,
-                     n_seeds=st.n_seeds,
-                     n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes, **fields)
+    return NullTestResult(stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id,
+                                    unit=unit, statistic=statistic, estimate=st.estimate, paper_value=paper_value,
+                                    alpha=alpha, n_seeds=st.n_seeds,
+                                    n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes,
+                                    **fields), effects)
 
 
 def frequent_tokens(recs, n_units: int, min_examples: int, mask=None) -> tuple[list[int], str]:
@@ -140,20 +141,21 @@ def one_set_per_seed(ctx, hypothesis, ks):
     return probe, probe_null, by_k, per_seed
 
 
-def selectivity_row(kw, finding_id: str, unit: str, sets) -> dict:
+def selectivity_test(kw, finding_id: str, unit: str, sets) -> NullTestResult:
     """Descriptive row: probe accuracy minus its accuracy on a Hewitt–Liang control task
     (each token type given a random label), per seed; seed-level CI, no test."""
-    return combined_row(**kw, test="probe selectivity (task minus control task)", test_id=f"{finding_id}.selectivity",
-                        unit=unit, statistic="balanced-accuracy difference",
-                        per_seed_values=[ns.stage1["selectivity"] for ns in sets], bounds=(-1.0, 1.0),
-                        n_examples=sum(ns.stage1["n_examples"] for ns in sets),
-                        notes="descriptive; control task: each token type gets a random label (Hewitt & Liang "
-                              "2019); high selectivity: the probe reads the states, not the token identity")
+    return combined_test(**kw, test="probe selectivity (task minus control task)", test_id=f"{finding_id}.selectivity",
+                         unit=unit, statistic="balanced-accuracy difference",
+                         per_seed_values=[ns.stage1["selectivity"] for ns in sets], bounds=(-1.0, 1.0),
+                         n_examples=sum(ns.stage1["n_examples"] for ns in sets),
+                         notes="descriptive; control task: each token type gets a random label (Hewitt & Liang "
+                               "2019); high selectivity: the probe reads the states, not the token identity")
 
 
-def cell_state_probe_rows(ctx, hypothesis, kw, test: str, test_id: str, unit: str, note: str = "") -> list[dict]:
+def cell_state_probe_tests(ctx, hypothesis, kw, test: str, test_id: str, unit: str,
+                           note: str = "") -> list[NullTestResult]:
     """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
-    c is where an LSTM may keep what a GRU keeps in h). One row, or none for a GRU."""
+    c is where an LSTM may keep what a GRU keeps in h). One test, or none for a GRU."""
     from neuronstats.stages.candidates import probe_test
 
     if ctx.cell != "lstm":
@@ -169,10 +171,10 @@ def cell_state_probe_rows(ctx, hypothesis, kw, test: str, test_id: str, unit: st
         n_ex += res.n_groups
     if not acc:
         return []
-    return [combined_row(**kw, test=test.replace("h_t", "c_t"), test_id=test_id, unit=unit,
-                         statistic="held-out balanced accuracy", n_examples=n_ex,
-                         per_seed_values=acc, per_seed_null=null,
-                         notes=(note + "; LSTM cell state c, same ridge probe and null as on h").strip("; "))]
+    return [combined_test(**kw, test=test.replace("h_t", "c_t"), test_id=test_id, unit=unit,
+                          statistic="held-out balanced accuracy", n_examples=n_ex,
+                          per_seed_values=acc, per_seed_null=null,
+                          notes=(note + "; LSTM cell state c, same ridge probe and null as on h").strip("; "))]
 
 
 def oriented_set_values(rec, examples, neurons, sign, lo: int = 0) -> list[np.ndarray]:

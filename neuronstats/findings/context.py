@@ -1,5 +1,7 @@
 """What every finding receives: one dataset × cell, its seeds' models, the shared test
-examples, each seed's clean greedy recording, and the analysis settings."""
+examples, each seed's clean greedy recording, and the analysis settings. Findings read
+it and never write to it; it only memoises what they share (the recordings, made on
+first use, and the selection half of each)."""
 
 from __future__ import annotations
 
@@ -34,8 +36,6 @@ class Context:
     models: list
     ex: object  # Examples shared by every seed
     cfg: FindingsConfig = field(default_factory=FindingsConfig)
-    seed_values: dict = field(default_factory=dict)  # (finding, test, unit) -> per-seed means (of the running finding)
-    figure_data: dict = field(default_factory=dict)  # figure name -> JSON-ready data (seed 0; of the running finding)
     vocab: list | None = None  # token id -> word, for unit names
 
     def __post_init__(self):
@@ -90,7 +90,7 @@ class Context:
         return {"dataset": self.dataset, "cell": self.cell, "finding": finding, "alpha": self.cfg.alpha}
 
     def combined_kw(self, finding: str) -> dict:
-        return {**self.row_kw(finding), "ci_method": self.cfg.ci_method, "store": self.seed_values}
+        return {**self.row_kw(finding), "ci_method": self.cfg.ci_method}
 
     def correct_subset(self, s: int, mask=None, limit: int | None = None) -> np.ndarray:
         """Indices of seed s's correctly positioned examples of the *testing* half (within

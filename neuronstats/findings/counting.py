@@ -17,12 +17,13 @@ import numpy as np
 from scipy.stats import rankdata
 
 from neuronstats.findings.common import (
-    cell_state_probe_rows,
-    combined_row,
+    cell_state_probe_tests,
+    combined_test,
     one_set_per_seed,
     oriented_set_values,
-    selectivity_row,
+    selectivity_test,
 )
+from neuronstats.findings.result import FindingResult
 from neuronstats.stages.hypothesis import counting
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.controls import control_sets
@@ -98,10 +99,11 @@ def curves_by_T(rec, examples, neurons, rho, min_examples: int = 10) -> dict:
     return out
 
 
-def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
+def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
     kw = ctx.combined_kw("counting")
     probe, probe_null, moved, per_seed = one_set_per_seed(ctx, counting(), ks)
     mono, mono_null, drop, drop_null, rate, n_rate = [], [], [], [], [], []
+    figures = {}
     for s, (ns, idx) in enumerate(per_seed):
         signed = monotonicity(ctx.recs[s], idx)
         rho = np.abs(signed)
@@ -116,41 +118,41 @@ def counting_rows(ctx, ks=(1, 2, 3)) -> list[dict]:
             rate.append(r)
             n_rate.append(n)
         if s == 0:
-            ctx.figure_data["counting_curves"] = curves_by_T(ctx.recs[0], idx, ns.neurons, signed)
-    rows = [combined_row(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
-                         unit="all tokens",
-                         statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
-                         n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
-                         notes="one counting set per seed over all tokens; ridge probe, CV grouped by example; null: "
-                               + per_seed[0][0].stage1.get("null_kind", ""))]
-    rows.append(selectivity_row(kw, "counting", "all tokens", [ns for ns, _ in per_seed]))
-    rows += cell_state_probe_rows(ctx, counting(), kw, "probe: steps remaining T - t, h_t for 0<=t<=T-1",
-                                  "counting.probe_c", "all tokens")
+            figures["counting_curves"] = curves_by_T(ctx.recs[0], idx, ns.neurons, signed)
+    tests = [combined_test(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
+                           unit="all tokens",
+                           statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
+                           n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
+                           notes="one counting set per seed over all tokens; ridge probe, CV grouped by example; null: "
+                                 + per_seed[0][0].stage1.get("null_kind", ""))]
+    tests.append(selectivity_test(kw, "counting", "all tokens", [ns for ns, _ in per_seed]))
+    tests += cell_state_probe_tests(ctx, counting(), kw, "probe: steps remaining T - t, h_t for 0<=t<=T-1",
+                                    "counting.probe_c", "all tokens")
     for k in ks:
-        rows.append(combined_row(**kw, test="value from t-k at T-1: w exactly k steps later", test_id="counting.shift",
-                                 unit=f"k = {k}", statistic="share moved by k", per_seed_values=moved[k][0],
-                                 per_seed_null=moved[k][1],
-                                 notes="null: the same replacement on random sets of the same size"))
-    rows.append(combined_row(**kw, test="drop at t=0 grows with T", test_id="counting.drop_vs_T", unit="all tokens",
-                             statistic="slope of oriented value at t=0 vs T", per_seed_values=drop,
-                             per_seed_null=drop_null, alternative="less", bounds=None, effect="g",
-                             notes="orientation: sign of each neuron's mean Spearman rho(t, value); "
-                                   "null: random sets of the same size"))
-    rows.append(combined_row(**kw, test="monotone from t=0 to T-1", test_id="counting.monotone", unit="all tokens",
-                             statistic="mean |Spearman rho| (t, value)", per_seed_values=mono,
-                             per_seed_null=mono_null, effect="pp",
-                             notes="examples with T >= 3; null: random sets of the same size"))
+        tests.append(combined_test(**kw, test="value from t-k at T-1: w exactly k steps later",
+                                   test_id="counting.shift", unit=f"k = {k}", statistic="share moved by k",
+                                   per_seed_values=moved[k][0], per_seed_null=moved[k][1],
+                                   notes="null: the same replacement on random sets of the same size"))
+    tests.append(combined_test(**kw, test="drop at t=0 grows with T", test_id="counting.drop_vs_T", unit="all tokens",
+                               statistic="slope of oriented value at t=0 vs T", per_seed_values=drop,
+                               per_seed_null=drop_null, alternative="less", bounds=None, effect="g",
+                               notes="orientation: sign of each neuron's mean Spearman rho(t, value); "
+                                     "null: random sets of the same size"))
+    tests.append(combined_test(**kw, test="monotone from t=0 to T-1", test_id="counting.monotone", unit="all tokens",
+                               statistic="mean |Spearman rho| (t, value)", per_seed_values=mono,
+                               per_seed_null=mono_null, effect="pp",
+                               notes="examples with T >= 3; null: random sets of the same size"))
     if len(rate) >= 2:
         t = tost(np.array(rate), low=-ctx.cfg.margin, high=ctx.cfg.margin)
         ci = multi_bootstrap([[r] for r in rate], method=ctx.cfg.ci_method)
-        rows.append(stats_row(**ctx.row_kw("counting"), test="rate of change independent of T (TOST)",
-                              test_id="counting.rate_vs_T", unit="all tokens",
-                              statistic="slope of per-example rate vs T / mean rate",
-                              estimate=t.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, p_value=t.p_value,
-                              n_seeds=len(rate), n_examples=int(sum(n_rate)),
-                              effect_size=100 * t.estimate, effect_size_kind="% change of rate per unit T",
-                              notes=f"t x T interaction (margin: a 10 % change of the rate per unit T doubles it "
-                                    f"across the paper's T = 1..13, no longer 'mostly constant'); "
-                                    f"equivalence within +-{100 * ctx.cfg.margin:.0f} % of the "
-                                    f"mean rate per unit T (TOST over seeds); examples with T >= 3"))
-    return rows
+        tests.append(stats_row(**ctx.row_kw("counting"), test="rate of change independent of T (TOST)",
+                               test_id="counting.rate_vs_T", unit="all tokens",
+                               statistic="slope of per-example rate vs T / mean rate",
+                               estimate=t.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, p_value=t.p_value,
+                               n_seeds=len(rate), n_examples=int(sum(n_rate)),
+                               effect_size=100 * t.estimate, effect_size_kind="% change of rate per unit T",
+                               notes=f"t x T interaction (margin: a 10 % change of the rate per unit T doubles it "
+                                     f"across the paper's T = 1..13, no longer 'mostly constant'); "
+                                     f"equivalence within +-{100 * ctx.cfg.margin:.0f} % of the "
+                                     f"mean rate per unit T (TOST over seeds); examples with T >= 3"))
+    return FindingResult("counting", tests, figures)

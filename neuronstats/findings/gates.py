@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from neuronstats.errors import InsufficientData
-from neuronstats.findings.common import combined_row, units
-from neuronstats.findings.outputting import outputting_set
+from neuronstats.findings.common import combined_test, units
+from neuronstats.findings.result import FindingResult
 from neuronstats.stages.hypothesis import storing, triggering
-from neuronstats.stages.neuronset import find
+from neuronstats.stages.neuronset import find, outputting_set
 from neuronstats.stats.controls import control_sets
 
 
@@ -37,14 +37,14 @@ def gru_gates(model, h_prev: np.ndarray, tokens_in: np.ndarray, keep_sets) -> tu
     return np.stack(zs), np.stack(rs)
 
 
-def gates_rows(ctx, tokens=None) -> list[dict]:
+def gates_finding(ctx, tokens=None) -> FindingResult:
     if ctx.cell != "gru":
         raise InsufficientData("the §5 gate analysis is defined for GRU update/reset gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
     trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
             for s, m in enumerate(ctx.models)]
-    rows = []
+    tests = []
     for tok in tokens:
         z_obs, z_null, r_obs, r_null, z_all, r_all = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
@@ -65,17 +65,18 @@ def gates_rows(ctx, tokens=None) -> list[dict]:
             z_null.append(zo[2:].mean(1))
             r_null.append(ro[2:].mean(1))
         unit = ctx.unit_name(tok)
-        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): z on outputting neurons",
-                                 test_id="gates.z_keep_trigger", unit=unit,
-                                 statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null, alternative="less",
-                                 notes=f"{note}; null: keeping only random sets; paper value: token 'i'"))
-        rows.append(combined_row(**kw, test="keep only triggering in h_(T-1): r on storing neurons",
-                                 test_id="gates.r_keep_trigger", unit=unit,
-                                 statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null, alternative="greater",
-                                 notes="null: keeping only random sets; paper value: token 'i'"))
+        tests.append(combined_test(**kw, test="keep only triggering in h_(T-1): z on outputting neurons",
+                                   test_id="gates.z_keep_trigger", unit=unit,
+                                   statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null, alternative="less",
+                                   notes=f"{note}; null: keeping only random sets; paper value: token 'i'"))
+        tests.append(combined_test(**kw, test="keep only triggering in h_(T-1): r on storing neurons",
+                                   test_id="gates.r_keep_trigger", unit=unit,
+                                   statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null,
+                                   alternative="greater",
+                                   notes="null: keeping only random sets; paper value: token 'i'"))
         for gate, vals, target in (("z", z_all, "outputting"), ("r", r_all, "storing")):
-            rows.append(combined_row(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons",
-                                     test_id=f"gates.{gate}_all", unit=unit,
-                                     statistic=f"mean {gate}", per_seed_values=vals,
-                                     notes="descriptive: the unmasked reference of the two tests above"))
-    return rows
+            tests.append(combined_test(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons",
+                                       test_id=f"gates.{gate}_all", unit=unit,
+                                       statistic=f"mean {gate}", per_seed_values=vals,
+                                       notes="descriptive: the unmasked reference of the two tests above"))
+    return FindingResult("gates", tests)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from neuronstats.findings.common import paper_for
+from neuronstats.findings.result import FindingResult
 from neuronstats.microscope.intervene import RandomInputs, run
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
 
 
-def inputs_rows(ctx) -> list[dict]:
+def inputs_finding(ctx) -> FindingResult:
     accs = []
     for s, model in enumerate(ctx.models):
         idx = ctx.correct_subset(s)
@@ -23,13 +24,14 @@ def inputs_rows(ctx) -> list[dict]:
     ci = multi_bootstrap(accs, method=ctx.cfg.ci_method)
     drops = np.array([1.0 - a.mean() for a in accs])
     t = tost(drops, low=-ctx.cfg.x_margin, high=ctx.cfg.x_margin)
-    return [stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
-                      test_id="x_t.random_inputs", unit="all tokens", statistic="accuracy", estimate=ci.estimate,
-                      ci_low=max(0.0, ci.ci_low),
-                      ci_high=min(1.0, ci.ci_high), p_value=t.p_value, effect_size=-100 * t.estimate,
-                      effect_size_kind="pp change vs clean", n_seeds=len(accs),
-                      n_examples=int(sum(len(a) for a in accs)),
-                      paper_value=paper_for(ctx.dataset, ctx.cell, "x_t.random_inputs", "all tokens"),
-                      notes=f"correctly positioned examples; TOST on the per-seed drop, margin "
-                            f"+-{100 * ctx.cfg.x_margin:.0f} pp (why: the paper calls a drop from 98.5 to 98.0 % "
-                            f"negligible; a margin of a few pp keeps its claim testable on {len(accs)} seeds)")]
+    row = stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
+                    test_id="x_t.random_inputs", unit="all tokens", statistic="accuracy", estimate=ci.estimate,
+                    ci_low=max(0.0, ci.ci_low),
+                    ci_high=min(1.0, ci.ci_high), p_value=t.p_value, effect_size=-100 * t.estimate,
+                    effect_size_kind="pp change vs clean", n_seeds=len(accs),
+                    n_examples=int(sum(len(a) for a in accs)),
+                    paper_value=paper_for(ctx.dataset, ctx.cell, "x_t.random_inputs", "all tokens"),
+                    notes=f"correctly positioned examples; TOST on the per-seed drop, margin "
+                          f"+-{100 * ctx.cfg.x_margin:.0f} pp (why: the paper calls a drop from 98.5 to 98.0 % "
+                          f"negligible; a margin of a few pp keeps its claim testable on {len(accs)} seeds)")
+    return FindingResult("x_t negligible", [row])

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import combined_row, units
+from neuronstats.findings.common import combined_test, units
+from neuronstats.findings.result import FindingResult
+from neuronstats.stages.neuronset import outputting_set
 from neuronstats.stages.verify import verify
 from neuronstats.stats.controls import control_sets
 
 
-def outputting_set(model, rec, token: int, fraction: float = 0.2) -> np.ndarray:
-    ex = np.flatnonzero(rec.correct & (rec.w[:, 0] == token))
-    hT = rec.at(ex, rec.T[ex, 0])
-    contrib = (hT * model.out.weight[token].detach().numpy()).mean(0)
-    k = max(1, int(round(fraction * hT.shape[1])))
-    return np.sort(np.argsort(-contrib, kind="stable")[:k])
-
-
-def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
+def outputting_finding(ctx, tokens=None, fraction: float = 0.2) -> FindingResult:
     kw = ctx.combined_kw("outputting")
     tokens, note = units(ctx, tokens)
-    rows = []
+    tests = []
     for tok in tokens:
         zero, zero_null, keep, keep_null, mag, mag_null = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
@@ -43,14 +37,14 @@ def outputting_rows(ctx, tokens=None, fraction: float = 0.2) -> list[dict]:
             mag.append(absh[:, S].mean(1))
             mag_null.append(np.array([absh[:, row].mean() for row in sets]))
         unit = ctx.unit_name(tok)
-        rows += [
-            combined_row(**kw, test="zero outputting set at T", test_id="outputting.zero", unit=unit,
-                         statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null, alternative="less",
-                         notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
-            combined_row(**kw, test="keep only outputting set at T", test_id="outputting.keep_only", unit=unit,
-                         statistic="accuracy", per_seed_values=keep, per_seed_null=keep_null, alternative="greater",
-                         notes="null: keeping only random sets of the same size"),
-            combined_row(**kw, test="values near +-1 at T", test_id="outputting.near_pm1", unit=unit,
-                         statistic="mean |h_T|",
-                         per_seed_values=mag, per_seed_null=mag_null, notes="null: random sets of the same size")]
-    return rows
+        tests += [
+            combined_test(**kw, test="zero outputting set at T", test_id="outputting.zero", unit=unit,
+                          statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null, alternative="less",
+                          notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
+            combined_test(**kw, test="keep only outputting set at T", test_id="outputting.keep_only", unit=unit,
+                          statistic="accuracy", per_seed_values=keep, per_seed_null=keep_null, alternative="greater",
+                          notes="null: keeping only random sets of the same size"),
+            combined_test(**kw, test="values near +-1 at T", test_id="outputting.near_pm1", unit=unit,
+                          statistic="mean |h_T|",
+                          per_seed_values=mag, per_seed_null=mag_null, notes="null: random sets of the same size")]
+    return FindingResult("outputting", tests)

@@ -20,7 +20,7 @@ import numpy as np
 from neuronstats.model.decode import greedy_decode
 from neuronstats.paper import paper_value
 from neuronstats.stats.effects import pp_difference
-from neuronstats.stats.row import stats_row
+from neuronstats.stats.row import NullTestResult, stats_row
 from neuronstats.stats.seedlevel import seed_test
 
 
@@ -66,8 +66,8 @@ def with_controls(ex, donor=None):
 
 
 def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, alpha: float = 0.05,
-                     ci_method: str = "seed_t", seed: int = 0, device="cpu", store=None) -> list[dict]:
-    """One row; ``store`` (a dict) receives per seed the accuracy minus the stricter control."""
+                     ci_method: str = "seed_t", seed: int = 0, device="cpu") -> list[NullTestResult]:
+    """One test; its seed effects are per seed the accuracy minus the stricter control."""
     from neuronstats.model.decode import positioned
 
     hits, outs = hits_per_seed(models, ex, device)
@@ -87,12 +87,10 @@ def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, al
     chance = shuffled_null(outs, ex, n_null, seed)
     k = ex.w.shape[1]
     unit = "all examples" if k == 1 else f"{k} tokens"
-    if store is not None:
-        store[("positioning", TEST, unit, "positioning.accuracy")] = [float(h.mean() - c.mean())
-                                                                      for h, c in zip(hits, null)]
     name = list(means)[strict]
     other = list(means)[1 - strict]
-    return [stats_row(
+    effects = tuple(float(h.mean() - c.mean()) for h, c in zip(hits, null))
+    return [NullTestResult(stats_row(
         dataset=dataset, cell=cell, finding="positioning", test=TEST, test_id="positioning.accuracy", unit=unit,
         statistic="accuracy",
         estimate=st.estimate, ci_low=st.ci_low, ci_high=st.ci_high, null_mean=st.null_mean,
@@ -103,7 +101,7 @@ def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, al
         notes=(f"greedy decoding, same test examples for every seed; control (the stricter): re-decoded with "
                f"{name} ({100 * np.mean(means[name]):.1f} %); with {other}: {100 * np.mean(means[other]):.1f} %; "
                f"chance that w sits at T of shuffled (w, T): {100 * chance.mean():.1f} %; seed-level two-sided "
-               f"t-test, SE = seeds + examples" + (f"; {st.note}" if st.note else "")))]
+               f"t-test, SE = seeds + examples" + (f"; {st.note}" if st.note else ""))), effects)]
 
 
 TEST = "w at T vs re-decoded without its (w, T)"

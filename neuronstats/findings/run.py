@@ -2,63 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from neuronstats.errors import InsufficientData
-from neuronstats.findings.counting import counting_rows
-from neuronstats.findings.gates import gates_rows
-from neuronstats.findings.inputs import inputs_rows
-from neuronstats.findings.outputting import outputting_rows
+from neuronstats.findings.counting import counting_finding
+from neuronstats.findings.gates import gates_finding
+from neuronstats.findings.inputs import inputs_finding
+from neuronstats.findings.outputting import outputting_finding
 from neuronstats.findings.positioning import positioning_rows
-from neuronstats.findings.storing import storing_rows
-from neuronstats.findings.triggering import triggering_rows
+from neuronstats.findings.result import FindingResult
+from neuronstats.findings.storing import storing_finding
+from neuronstats.findings.triggering import triggering_finding
 from neuronstats.stats.compare import compare_cells
 from neuronstats.stats.row import stats_row
 
 
-def positioning_finding(ctx) -> list[dict]:
-    """Positioning as a finding like the others (one row; its seed values go to ``ctx``)."""
-    return positioning_rows(ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
-                            ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed, store=ctx.seed_values)
+def positioning_finding(ctx) -> FindingResult:
+    """Positioning as a finding like the others (one test)."""
+    return FindingResult("positioning", positioning_rows(
+        ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
+        ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed))
 
 
-# Every finding has one contract: ``fn(ctx) -> list of stats rows``, with its per-seed
-# effects in ``ctx.seed_values`` and its figure data in ``ctx.figure_data``; callers get
-# them back together as one FindingResult from run_finding.
-FINDINGS = {"positioning": positioning_finding, "storing": storing_rows, "counting": counting_rows,
-            "triggering": triggering_rows, "outputting": outputting_rows, "x_t negligible": inputs_rows,
-            "gates": gates_rows}
+# Every finding has one contract: ``fn(ctx) -> FindingResult`` (its tests, each a stats
+# row with its seeds' effects, and its figures' data); it reads the context and changes
+# nothing. Token-level findings also take ``tokens=``.
+FINDINGS = {"positioning": positioning_finding, "storing": storing_finding, "counting": counting_finding,
+            "triggering": triggering_finding, "outputting": outputting_finding, "x_t negligible": inputs_finding,
+            "gates": gates_finding}
 
 
-@dataclass
-class FindingResult:
-    """What one finding produced: its stats rows, each seed's effect per (finding, test,
-    unit, test_id) (for GRU-vs-LSTM comparisons), and its figures' data."""
-
-    name: str
-    rows: list
-    seed_values: dict = field(default_factory=dict)
-    figure_data: dict = field(default_factory=dict)
-
-
-def run_finding(name: str, ctx) -> FindingResult:
+def run_finding(name: str, ctx, **options) -> FindingResult:
     """Run one finding on ``ctx``. A finding the data cannot support (e.g. too few
     correctly positioned examples) gives one row saying why, with no estimate."""
-    ctx.seed_values, ctx.figure_data = {}, {}
     try:
-        rows = FINDINGS[name](ctx)
+        result = FINDINGS[name](ctx, **options)
     except InsufficientData as exc:
-        rows = []
-        reason = str(exc)
+        result, reason = None, str(exc)
     else:
         reason = "no unit has enough correctly positioned examples"
-    if not rows:
-        rows = [stats_row(**ctx.row_kw(name), test="(not run)", test_id=f"{name.split()[0]}.not_run", statistic="-",
-                          estimate=float("nan"),
-                          n_seeds=len(ctx.models), notes=f"not enough data: {reason}")]
-    return FindingResult(name, rows, dict(ctx.seed_values), dict(ctx.figure_data))
+    if result is None or not result.tests:
+        return FindingResult(name, [stats_row(**ctx.row_kw(name), test="(not run)",
+                                              test_id=f"{name.split()[0]}.not_run", statistic="-",
+                                              estimate=float("nan"), n_seeds=len(ctx.models),
+                                              notes=f"not enough data: {reason}")],
+                             result.figure_data if result is not None else {})
+    return result
 
 
 def findings_rows(ctx, only=None) -> dict:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from neuronstats.findings.common import (
-    cell_state_probe_rows,
-    combined_row,
-    selectivity_row,
+    cell_state_probe_tests,
+    combined_test,
+    selectivity_test,
     subset_recording,
     units,
 )
+from neuronstats.findings.result import FindingResult
 from neuronstats.stages.hypothesis import storing
 from neuronstats.stages.neuronset import find
 from neuronstats.stages.verify import verify
@@ -87,10 +88,10 @@ def pca_points(rec, tokens, sets, examples_per_token: int = 60, seed: int = 0) -
             "token": tok, "t": tt, "explained": var.tolist(), "n_neurons": len(union)}
 
 
-def storing_rows(ctx, tokens=None) -> list[dict]:
+def storing_finding(ctx, tokens=None) -> FindingResult:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
     tokens, note = units(ctx, tokens)
-    rows, seed0_sets = [], []
+    tests, seed0_sets = [], []
     for tok in tokens:
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
         stab, stab_null, shared, shared_null, found = [], [], [], [], []
@@ -125,50 +126,50 @@ def storing_rows(ctx, tokens=None) -> list[dict]:
                 prev_null.append(p.control.mean(0))
                 diffs.append(p.tested.mean() - p.control.mean())
         unit = ctx.unit_name(tok)
-        rows.append(combined_row(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
-                                 unit=unit,
-                                 statistic="held-out balanced accuracy", per_seed_values=probe,
-                                 n_examples=sum(ns.stage1["n_examples"] for ns in found),
-                                 per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example; "
-                                 "null: " + found[0].stage1.get("null_kind", "")))
-        rows.append(selectivity_row(kw, "storing", unit, found))
-        rows += cell_state_probe_rows(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1",
-                                      "storing.probe_c", unit)
-        rows.append(combined_row(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,
-                                 statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null,
-                                 alternative="less",
-                                 notes="null: zeroing random sets of the same size (drawn from all neurons)"))
+        tests.append(combined_test(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
+                                   unit=unit,
+                                   statistic="held-out balanced accuracy", per_seed_values=probe,
+                                   n_examples=sum(ns.stage1["n_examples"] for ns in found),
+                                   per_seed_null=probe_null, notes=note + "; ridge probe, CV grouped by example; "
+                                   "null: " + found[0].stage1.get("null_kind", "")))
+        tests.append(selectivity_test(kw, "storing", unit, found))
+        tests += cell_state_probe_tests(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1",
+                                        "storing.probe_c", unit)
+        tests.append(combined_test(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,
+                                   statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null,
+                                   alternative="less",
+                                   notes="null: zeroing random sets of the same size (drawn from all neurons)"))
         if len(prev) >= 2:
-            rows.append(combined_row(**kw, test="previous value at T-1", test_id="storing.previous", unit=unit,
-                                     statistic="accuracy", per_seed_values=prev, per_seed_null=prev_null,
-                                     alternative="two-sided",
-                                     notes="null: the same replacement on random sets (examples with T >= 2)"))
+            tests.append(combined_test(**kw, test="previous value at T-1", test_id="storing.previous", unit=unit,
+                                       statistic="accuracy", per_seed_values=prev, per_seed_null=prev_null,
+                                       alternative="two-sided",
+                                       notes="null: the same replacement on random sets (examples with T >= 2)"))
             t = tost(np.array(diffs), low=-ctx.cfg.margin, high=ctx.cfg.margin)
-            rows.append(stats_row(**rkw,
-                                  test="previous value at T-1: equivalent to random sets (TOST)",
-                                  test_id="storing.previous_tost", unit=unit,
-                                  statistic="accuracy difference vs random sets", estimate=t.estimate,
-                                  p_value=t.p_value, n_seeds=len(diffs), effect_size=100 * t.estimate,
-                                  effect_size_kind="pp vs random sets",
-                                  notes=f"TOST over seeds, margin +-{100 * ctx.cfg.margin:.0f} pp (why: the paper "
-                                        "calls 83-88 % after replacement, vs 98 % without, 'roughly unchanged')"))
+            tests.append(stats_row(**rkw,
+                                   test="previous value at T-1: equivalent to random sets (TOST)",
+                                   test_id="storing.previous_tost", unit=unit,
+                                   statistic="accuracy difference vs random sets", estimate=t.estimate,
+                                   p_value=t.p_value, n_seeds=len(diffs), effect_size=100 * t.estimate,
+                                   effect_size_kind="pp vs random sets",
+                                   notes=f"TOST over seeds, margin +-{100 * ctx.cfg.margin:.0f} pp (why: the paper "
+                                         "calls 83-88 % after replacement, vs 98 % without, 'roughly unchanged')"))
         if len(stab) >= 2:
-            rows.append(combined_row(**kw, test="stable over -1<=t<=T-1", test_id="storing.stable", unit=unit,
-                                     statistic="mean within-example SD of h_t", per_seed_values=stab,
-                                     per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
-                                     notes="examples with T >= 2; null: random sets of the same size; the set "
-                                           "was selected on the other half of the examples (stage 1 favours "
-                                           "neurons stable over t on its own half)"))
+            tests.append(combined_test(**kw, test="stable over -1<=t<=T-1", test_id="storing.stable", unit=unit,
+                                       statistic="mean within-example SD of h_t", per_seed_values=stab,
+                                       per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
+                                       notes="examples with T >= 2; null: random sets of the same size; the set "
+                                             "was selected on the other half of the examples (stage 1 favours "
+                                             "neurons stable over t on its own half)"))
         if len(shared) >= 2:
-            rows.append(combined_row(**kw, test="position-independent: sets from T<=median vs T>median overlap",
-                                     test_id="storing.position_independent", unit=unit,
-                                     statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
-                                     per_seed_null=shared_null,
-                                     notes="stages 1-2 run separately on the two position strata; null: "
-                                           "hypergeometric chance overlap of sets of those sizes (treats neurons "
-                                           "as exchangeable; neurons selected for any token inflate overlap)"))
-        rows.append(combined_row(**kw, test="storing set size", test_id="storing.size", unit=unit,
-                                 statistic="fraction of neurons", per_seed_values=size,
-                                 notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
-    ctx.figure_data["storing_pca"] = pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)
-    return rows
+            tests.append(combined_test(**kw, test="position-independent: sets from T<=median vs T>median overlap",
+                                       test_id="storing.position_independent", unit=unit,
+                                       statistic="shared fraction |S1 & S2|/|S2|", per_seed_values=shared,
+                                       per_seed_null=shared_null,
+                                       notes="stages 1-2 run separately on the two position strata; null: "
+                                             "hypergeometric chance overlap of sets of those sizes (treats neurons "
+                                             "as exchangeable; neurons selected for any token inflate overlap)"))
+        tests.append(combined_test(**kw, test="storing set size", test_id="storing.size", unit=unit,
+                                   statistic="fraction of neurons", per_seed_values=size,
+                                   notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
+    figures = {"storing_pca": pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)}
+    return FindingResult("storing", tests, figures)

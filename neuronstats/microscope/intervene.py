@@ -35,6 +35,22 @@ OPS = ("zero", "from_step", "from_example", "value", "add", "keep_only")
 
 @dataclass(frozen=True)
 class Intervention:
+    """One change to the decoder's state, as data: at ``step`` (an int, or "T", "T-1",
+    "T-k" relative to each example's target position), apply ``op`` to ``neurons`` (all
+    when None) of ``state``. Ops: zero, keep_only (zero the rest), value, add, from_step
+    (copy the clean state of another time), from_example (of another example).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> ns.Intervention(step="T-1", op="from_step", neurons=[3, 17], source_offset=-2)
+    Intervention(step='T-1', op='from_step', neurons=(3, 17), source=None, source_offset=-2, value=None, state='h')
+    >>> ns.Intervention(step="T", op="value")
+    Traceback (most recent call last):
+    ...
+    ValueError: op 'value' needs value=
+    """
+
     step: int | str
     op: str = "zero"
     neurons: tuple | None = None  # None: all neurons
@@ -58,6 +74,17 @@ class Intervention:
 
 @dataclass(frozen=True)
 class RandomInputs:
+    """Replace every decoder input token x_t by a random vocabulary token (seeded): the
+    paper's "x_t is negligible" test.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(), limit=200)
+    >>> ns.sweep(models[0], examples, ns.RandomInputs(seed=1)).condition.tolist()
+    ['clean', 'RandomInputs(seed=1)']
+    """
+
     seed: int = 0
 
 

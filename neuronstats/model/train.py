@@ -204,7 +204,20 @@ def _set_threads(cfg: RunConfig) -> None:
 
 def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
           dataset: Dataset | None = None, log=None) -> TrainResult:
-    """Train (or load from cache, or resume) the model ``cfg`` describes."""
+    """Train (or load from cache, or resume) the model ``cfg`` describes.
+
+    The run folder is keyed by the config and the data's content, so the same config
+    trains once; a killed run resumes from its last epoch's checkpoint.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> cfg = ns.RunConfig(data=ns.DataConfig(synth_docs=60, synth_vocab=30, max_len=8, max_test=100),
+    ...                    model=ns.ModelConfig(emb=16, hidden=16), train=ns.TrainConfig(max_epochs=1, threads=1))
+    >>> run = ns.train(cfg, progress=False)
+    >>> (run.run_dir / "model.pt").is_file(), ns.train(cfg, progress=False).run_dir == run.run_dir
+    (True, True)
+    """
     cfg.check()
     parent = None
     if cfg.init is not None:  # fine-tuning: the parent first (cached, or trained now)

@@ -59,3 +59,15 @@ def find(model, rec, hypothesis, n_candidates=None, keep: float = 0.5, n_perm: i
                    d1, d2, s2.mean_abs_attribution.tolist(), model_id, seed)
     ns.probe_null = s1.null  # kept in memory for seed-combined tests; not serialised
     return ns
+
+
+def outputting_set(model, rec, token: int, fraction: float = 0.2) -> np.ndarray:
+    """The paper's outputting set for ``token``: the top ``fraction`` of neurons by mean
+    contribution h_T[j]·W[token, j] to the token's logit, over the recording's correctly
+    positioned examples of that token (no probe or attribution stage: the paper selects
+    them this way)."""
+    ex = np.flatnonzero(rec.correct & (rec.w[:, 0] == token))
+    hT = rec.at(ex, rec.T[ex, 0])
+    contrib = (hT * model.out.weight[token].detach().numpy()).mean(0)
+    k = max(1, int(round(fraction * hT.shape[1])))
+    return np.sort(np.argsort(-contrib, kind="stable")[:k])

@@ -4,6 +4,7 @@ comparisons are written once."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -57,3 +58,31 @@ def stats_row(**fields) -> dict:
 def rows_to_frame(rows) -> pd.DataFrame:
     """A DataFrame of stats rows with the schema's column order (validates each row)."""
     return pd.DataFrame([stats_row(**r) for r in rows], columns=list(COLUMNS))
+
+
+@dataclass(frozen=True)
+class NullTestResult:
+    """One hypothesis test's outcome: its stats row (estimate, CI, null, p, notes) and,
+    for a test over seeds, each seed's effect (the statistic minus that seed's own
+    control, or the statistic where the test has none), which GRU-vs-LSTM and
+    trained-vs-untrained comparisons test in their turn.
+
+    Examples
+    --------
+    >>> r = NullTestResult(stats_row(dataset="d", cell="gru", finding="f", test="t", statistic="s", estimate=0.5),
+    ...                    seed_effects=(0.4, 0.6))
+    >>> r.to_row()["estimate"], r.key
+    (0.5, ('f', 't', '', ''))
+    """
+
+    row: dict
+    seed_effects: tuple | None = None
+
+    @property
+    def key(self) -> tuple:
+        """(finding, test, unit, test_id): what comparisons between cells match on."""
+        return tuple(self.row[c] for c in ("finding", "test", "unit", "test_id"))
+
+    def to_row(self) -> dict:
+        """The stats row (a copy)."""
+        return dict(self.row)

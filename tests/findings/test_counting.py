@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from neuronstats.findings.common import combined_row
+from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import curves_by_T, drop_slope, monotonicity, rate_vs_T
 from neuronstats.stats.controls import random_neuron_sets
 from tests.findings.planted import planted_recording
@@ -17,8 +17,8 @@ def _mono_row(recs, S_per_seed, n_sets=99):
         sets = random_neuron_sets(rec.dec_h.shape[2], len(S), n_sets, exclude=S, seed=s)
         vals.append(rho[:, S].mean(1))
         nulls.append(np.array([rho[:, row].mean() for row in sets]))
-    return combined_row(dataset="planted", cell="gru", finding="counting", test="monotone", test_id="counting.x",
-                        unit="all", statistic="mean |rho|", per_seed_values=vals, per_seed_null=nulls)
+    return combined_test(dataset="planted", cell="gru", finding="counting", test="monotone", test_id="counting.x",
+                         unit="all", statistic="mean |rho|", per_seed_values=vals, per_seed_null=nulls).to_row()
 
 
 def test_planted_counters_are_monotone_beyond_random_sets():

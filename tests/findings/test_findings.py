@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,19 @@ def test_one_result_per_finding_holds_only_its_own_values(contexts):
     assert [r["finding"] for r in pos.rows] == ["positioning"] and pos.figure_data == {}
     assert {k[0] for k in pos.seed_values} == {"positioning"} and {k[0] for k in trig.seed_values} == {"triggering"}
     assert all(len(v) == len(ctx.models) for v in trig.seed_values.values())
+
+
+def test_a_finding_changes_nothing_it_is_given(contexts):
+    """The contract: a finding reads its context and returns a result; running it twice
+    on the same context gives the same rows, and the context keeps only what it had."""
+    ctx = contexts["gru"]
+    first = run_finding("counting", ctx)
+    before, cfg = dict(vars(ctx)), dataclasses.replace(ctx.cfg)
+    again = run_finding("counting", ctx)
+    assert rows_to_frame(first.rows).equals(rows_to_frame(again.rows))
+    assert first.seed_values == again.seed_values and first.figure_data == again.figure_data
+    assert vars(ctx).keys() == before.keys() and all(vars(ctx)[k] is v for k, v in before.items())
+    assert ctx.cfg == cfg
 
 
 def test_gru_vs_lstm_rows(contexts):

@@ -6,7 +6,7 @@ exclude the tested set fail this: 9 % rejections for sets of 8 of 48 neurons.)""
 import numpy as np
 
 from neuronstats.data.examples import prepare
-from neuronstats.findings.common import combined_row
+from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import drop_slope, monotonicity
 from neuronstats.findings.positioning import positioning_rows
 from neuronstats.findings.storing import stability
@@ -24,7 +24,7 @@ def _untrained(seeds=(0, 1)):
 
 def test_untrained_positioning_is_not_significant():
     models, ex = _untrained()
-    (row,) = positioning_rows("synthetic", "gru", models, ex, n_null=199)
+    row = positioning_rows("synthetic", "gru", models, ex, n_null=199)[0].to_row()
     assert row["p_value"] > 0.05 and row["estimate"] < 0.05
 
 
@@ -51,8 +51,9 @@ def test_random_set_tests_on_untrained_states_reject_at_nominal_rate():
             vals["stable"][0].append(sd[0])
             vals["stable"][1].append(sd[1:].mean(1))
         for k, alt in (("monotone", "greater"), ("drop", "less"), ("stable", "less")):
-            row = combined_row(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u", statistic="s",
-                               per_seed_values=vals[k][0], per_seed_null=vals[k][1], alternative=alt, bounds=None)
+            row = combined_test(dataset="u", cell="gru", finding="f", test=k, test_id=f"f.{k}", unit="u", statistic="s",
+                                per_seed_values=vals[k][0], per_seed_null=vals[k][1], alternative=alt,
+                                bounds=None).to_row()
             p[k].append(row["p_value"])
     for k, ps in p.items():
         rate = np.mean(np.array(ps) <= 0.05)
