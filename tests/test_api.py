@@ -39,3 +39,11 @@ def test_storing_in_five_lines_with_words_and_one_seed(tmp_path):
     assert set(df.finding) == {"storing"} and (df.n_seeds <= 1).all()
     assert df.unit.str.contains(repr(word)).any()
     assert ns.sweep(models[0], examples, ns.Intervention(step="T", op="zero")).accuracy.iloc[1] < 0.5
+
+
+def test_readme_python_example_runs():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    result = doctest.testfile(str(readme), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 4
