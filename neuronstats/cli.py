@@ -201,7 +201,7 @@ def cmd_sweep(a) -> int:
         ctl = random_control_test(acc[0] - acc[1], acc[0] - acc[2:], "greater")
         lo, hi = ctl.control_band
         print(f"accuracy drop {100 * ctl.observed:.1f} pp vs {a.n_sets} random {len(neurons)}-neuron sets: "
-              f"mean {100 * ctl.control_mean:.1f} pp, 95 % band [{100 * lo:.1f}, {100 * hi:.1f}], "
+              f"mean {100 * ctl.null_mean:.1f} pp, 95 % band [{100 * lo:.1f}, {100 * hi:.1f}], "
               f"p = {ctl.p_value:.4f}")
     if a.out:
         from neuronstats import io

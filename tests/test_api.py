@@ -8,11 +8,12 @@ import pytest
 
 import neuronstats
 
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 NO_EXAMPLE = {"__version__", "InsufficientData", "DataConfig", "ModelConfig", "TrainConfig"}  # RunConfig shows them
 
 
 def test_public_module_doctest_runs():
-    result = doctest.testmod(neuronstats, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(neuronstats, optionflags=FLAGS)
     assert result.failed == 0 and result.attempted >= 7
 
 
@@ -21,7 +22,7 @@ def test_every_public_name_has_an_example_that_runs(name):
     obj = getattr(neuronstats, name)
     tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, name, globs={}) if t.examples]
     assert tests, f"ns.{name} has no Examples section"
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
     for t in tests:
         runner.run(t)
     assert runner.summarize(verbose=False).failed == 0, f"ns.{name}: its example fails (run with -s to see it)"
@@ -47,3 +48,18 @@ def test_readme_python_example_runs():
     readme = Path(__file__).resolve().parents[1] / "README.md"
     result = doctest.testfile(str(readme), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 4
+
+
+def test_every_example_in_the_package_runs():
+    import importlib
+    import pkgutil
+
+    failed, attempted = [], 0
+    for mod in pkgutil.walk_packages(neuronstats.__path__, "neuronstats."):
+        if mod.name.endswith("__main__"):
+            continue
+        result = doctest.testmod(importlib.import_module(mod.name), optionflags=FLAGS)
+        attempted += result.attempted
+        if result.failed:
+            failed.append(mod.name)
+    assert not failed and attempted >= 40

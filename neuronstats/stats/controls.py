@@ -6,10 +6,11 @@ come back as a plain array, so this module never touches a model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from neuronstats.stats.permutation import PermutationResult
 from neuronstats.stats.pvalues import null_pvalue
 
 
@@ -37,33 +38,30 @@ def control_sets(n_neurons: int, tested, n_sets: int = 200, seed: int = 0) -> np
 
 
 @dataclass
-class ControlTest:
-    """Observed effect of S against the effects of random sets of |S| neurons."""
+class ControlTest(PermutationResult):
+    """Observed effect of S (``statistic``) against the effects of random sets of |S|
+    neurons (``null``)."""
 
-    observed: float
-    control: np.ndarray = field(repr=False)
-    p_value: float
-    alternative: str
-    excluded_tested_set: bool
+    excluded_tested_set: bool = False
 
     @property
-    def n_null(self) -> int:
-        return len(self.control)
+    def observed(self) -> float:
+        return self.statistic
 
     @property
-    def control_mean(self) -> float:
-        return float(np.mean(self.control))
+    def control(self) -> np.ndarray:
+        return self.null
 
     @property
     def control_band(self) -> tuple[float, float]:
         """The central 95 % of the random-set effects."""
-        lo, hi = np.quantile(self.control, [0.025, 0.975])
+        lo, hi = np.quantile(self.null, [0.025, 0.975])
         return float(lo), float(hi)
 
     @property
     def effect_vs_control(self) -> float:
         """Observed minus the mean random-set effect (e.g. percentage points)."""
-        return self.observed - self.control_mean
+        return self.statistic - self.null_mean
 
 
 def random_control_test(observed: float, control_effects, alternative: str = "greater",
@@ -74,4 +72,4 @@ def random_control_test(observed: float, control_effects, alternative: str = "gr
     if control.ndim != 1 or len(control) == 0:
         raise ValueError("control_effects must be a non-empty 1-d array")
     return ControlTest(float(observed), control, float(null_pvalue(observed, control, alternative)), alternative,
-                       excluded_tested_set)
+                       excluded_tested_set=excluded_tested_set)

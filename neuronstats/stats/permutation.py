@@ -20,6 +20,9 @@ from neuronstats.stats.pvalues import null_pvalue
 
 @dataclass
 class PermutationResult:
+    """A statistic against its null distribution (label permutations, sign flips, or the
+    effects of random neuron sets): the one null-test result of the stats layer."""
+
     statistic: float
     null: np.ndarray = field(repr=False)
     p_value: float
@@ -35,8 +38,9 @@ class PermutationResult:
 
     @property
     def null_ci_high(self) -> float:
-        """95th percentile of the null (the one-sided 5 % critical value)."""
-        return float(np.quantile(self.null, 0.95))
+        """The null's one-sided 5 % critical value on the test's side: its 95th percentile,
+        or its 5th for ``alternative="less"``."""
+        return float(np.quantile(self.null, 0.05 if self.alternative == "less" else 0.95))
 
 
 @dataclass

@@ -19,7 +19,7 @@ def test_random_sets_exclude_tested_set_and_are_uniform():
 def test_control_test_summary():
     res = random_control_test(0.9, np.linspace(0, 0.5, 200))
     assert res.p_value == pytest.approx(1 / 201)
-    assert res.control_mean == pytest.approx(0.25)
+    assert res.null_mean == pytest.approx(0.25)
     assert res.effect_vs_control == pytest.approx(0.65)
     lo, hi = res.control_band
     assert 0 < lo < hi < 0.5

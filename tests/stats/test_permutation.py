@@ -143,3 +143,20 @@ def test_within_strata_shuffles_keep_strata():
                            alternative="two-sided")
     # only values within stratum 0 ({0,0,0}) and 1 ({10,10,10}) swap: the difference never changes
     assert np.allclose(res.null, res.statistic)
+
+
+def test_null_critical_value_is_on_the_tests_side():
+    from neuronstats.stats.permutation import PermutationResult
+
+    null = np.arange(101.0)
+    assert PermutationResult(0.0, null, 0.5, "greater").null_ci_high == 95.0
+    assert PermutationResult(0.0, null, 0.5, "less").null_ci_high == 5.0
+
+
+def test_random_set_controls_are_the_same_result_type():
+    from neuronstats.stats.controls import random_control_test
+    from neuronstats.stats.permutation import PermutationResult
+
+    res = random_control_test(0.1, np.linspace(0.2, 0.6, 101), alternative="less")
+    assert isinstance(res, PermutationResult) and res.observed == res.statistic and res.control is res.null
+    assert res.p_value == 1 / 102 and res.null_ci_high == np.quantile(res.null, 0.05)
