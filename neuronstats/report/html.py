@@ -18,7 +18,7 @@ import pandas as pd
 from neuronstats import io
 from neuronstats.errors import InputError
 from neuronstats.report.ledger import ledger
-from neuronstats.report.tables import _tex
+from neuronstats.report.tables import _tex, latex_table
 
 COLORS = {"supported": "#d8f0d8", "weaker than reported": "#fff2c8", "not supported": "#f4d6d6",
           "contradicted": "#e8b0b0", "not testable here": "#e6e6e6"}
@@ -33,15 +33,13 @@ def _num(x) -> str:
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
-    lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{lllrrl}", r"\toprule",
-             r"Claim & Dataset & Cell & Paper & Ours [95\% CI] & Verdict \\", r"\midrule"]
-    for r in claims.itertuples():
-        ours = f"{_num(r.estimate)} [{_num(r.ci_low)}, {_num(r.ci_high)}]"
-        lines.append(" & ".join([_tex(r.quantity), _tex(r.dataset), r.cell.upper(), _num(r.paper_value), ours,
-                                 _tex(r.verdict)]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", r"\caption{The paper's claims and our verdicts}",
-              r"\label{tab:claims}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
+    cells = pd.DataFrame({
+        "Claim": [_tex(q) for q in claims.quantity], "Dataset": [_tex(d) for d in claims.dataset],
+        "Cell": [c.upper() for c in claims.cell], "Paper": [_num(x) for x in claims.paper_value],
+        r"Ours [95\% CI]": [f"{_num(e)} [{_num(lo)}, {_num(hi)}]"
+                            for e, lo, hi in zip(claims.estimate, claims.ci_low, claims.ci_high)],
+        "Verdict": [_tex(v) for v in claims.verdict]})
+    return latex_table(cells, "lllrrl", "The paper's claims and our verdicts", "tab:claims")
 
 
 def _img(path: Path) -> str:

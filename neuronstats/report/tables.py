@@ -34,8 +34,18 @@ _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#
 
 
 def _tex(s: str) -> str:
-    """Escape LaTeX's special characters in one pass (so no escape is escaped again)."""
+    """Escape LaTeX's special characters in one pass (so no escape is escaped again).
+    Kept beside pandas' ``escape="latex"`` because that leaves < and >, which print as
+    ¡ and ¿ in LaTeX's default font encoding, and our tests read "<=" often."""
     return "".join(_TEX.get(c, c) for c in str(s))
+
+
+def latex_table(cells: pd.DataFrame, column_format: str, caption: str = "", label: str = "") -> str:
+    """A booktabs LaTeX table (pandas ``Styler.to_latex``) of cells and headers that are
+    already LaTeX (escaped with :func:`_tex` where they are text)."""
+    styler = cells.style.hide(axis="index").set_table_styles([{"selector": "small", "props": ":;"}])
+    return styler.to_latex(hrules=True, position="t", position_float="centering", column_format=column_format,
+                           caption=_tex(caption) if caption else None, label=label or None)
 
 
 def as_frame(rows_or_frame) -> pd.DataFrame:
@@ -55,23 +65,19 @@ def to_csv(rows_or_frame, path) -> None:
 def to_latex(rows_or_frame, caption: str = "", label: str = "", digits: int = 3) -> str:
     """A booktabs LaTeX table of a stats table."""
     df = as_frame(rows_or_frame)
-    head = ["Unit", "Test", "Estimate [95\\% CI]", "Null mean", "Effect", "$p_{adj}$", "Paper"]
-    lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{llrrrrr}", r"\toprule",
-             " & ".join(head) + r" \\", r"\midrule"]
-    for r in df.itertuples(index=False):
-        est = f"{_sig(r.estimate, digits)} [{_sig(r.ci_low, digits)}, {_sig(r.ci_high, digits)}]"
-        eff = _sig(r.effect_size, digits) + (f" ({_tex(r.effect_size_kind)})" if r.effect_size_kind else "")
-        p = r.p_adjusted if not math.isnan(r.p_adjusted) else r.p_value
-        cells = [_tex(r.unit or "all"), _tex(r.test), est, _sig(r.null_mean, digits), eff, _tex(_p(p)),
-                 _sig(r.paper_value, digits)]
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    if caption:
-        lines.append(r"\caption{" + _tex(caption) + "}")
-    if label:
-        lines.append(r"\label{" + label + "}")
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
+    p = df.p_adjusted.where(df.p_adjusted.notna(), df.p_value)
+    cells = pd.DataFrame({
+        "Unit": [_tex(u or "all") for u in df.unit],
+        "Test": [_tex(t) for t in df.test],
+        r"Estimate [95\% CI]": [f"{_sig(e, digits)} [{_sig(lo, digits)}, {_sig(hi, digits)}]"
+                                for e, lo, hi in zip(df.estimate, df.ci_low, df.ci_high)],
+        "Null mean": [_sig(x, digits) for x in df.null_mean],
+        "Effect": [_sig(x, digits) + (f" ({_tex(k)})" if k else "")
+                   for x, k in zip(df.effect_size, df.effect_size_kind)],
+        "$p_{adj}$": [_tex(_p(x)) for x in p],
+        "Paper": [_sig(x, digits) for x in df.paper_value],
+    })
+    return latex_table(cells, "llrrrrr", caption, label)
 
 
 def write_tables(rows_or_frame, stem, caption: str = "") -> tuple:
