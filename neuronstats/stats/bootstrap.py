@@ -84,11 +84,10 @@ def replicate_means(arrs, n_boot: int, rng, shared_examples: bool = False) -> np
 
 
 def _seed_t(seed_means: np.ndarray, level: float) -> tuple[float, float]:
-    S = len(seed_means)
-    est = seed_means.mean()
-    se = seed_means.std(ddof=1) / np.sqrt(S)
-    q = stats.t.ppf(1 - (1 - level) / 2, df=S - 1)
-    return float(est - q * se), float(est + q * se)
+    """The t-interval over seeds (scipy's one-sample t-test's interval)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ci = stats.ttest_1samp(seed_means, 0.0).confidence_interval(level)
+    return float(ci.low), float(ci.high)
 
 
 def multi_bootstrap(values, n_boot: int = 1000, level: float = 0.95, method: str = "seed_t",
@@ -127,10 +126,8 @@ def multi_bootstrap_diff(values_a, values_b, n_boot: int = 1000, level: float = 
     if method == "percentile":
         q = (1 - level) / 2
         lo, hi = np.quantile(reps, [q, 1 - q])
-    else:
-        va, vb = ma.var(ddof=1) / len(ma), mb.var(ddof=1) / len(mb)
-        se = np.sqrt(va + vb)
-        df = (va + vb) ** 2 / (va**2 / (len(ma) - 1) + vb**2 / (len(mb) - 1)) if va + vb > 0 else 1.0
-        t = stats.t.ppf(1 - (1 - level) / 2, df=df)
-        lo, hi = est - t * se, est + t * se
+    elif ma.var() + mb.var() > 0:  # Welch's interval (scipy)
+        lo, hi = stats.ttest_ind(ma, mb, equal_var=False).confidence_interval(level)
+    else:  # every seed of both sides agrees: no spread to make an interval of
+        lo = hi = est
     return BootstrapCI(est, float(lo), float(hi), reps, len(a) + len(b), sum(map(len, a + b)), method, level)
