@@ -10,6 +10,7 @@ seed works: the rows then say that their CI has no between-seed term.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +59,13 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     from neuronstats.model.train import load_with_data, split_examples
 
     models, examples, first = [], None, None
-    paths = [path] if isinstance(path, (str, Path)) else list(path)
-    for f in [f for p in paths for f in _model_files(Path(p).expanduser())]:
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    files = [f.resolve() for p in paths for f in _model_files(Path(p).expanduser())]
+    if not files:
+        raise InputError("no model given", path=str(path), expected="a model.pt, a run folder, or a list of them")
+    if len(set(files)) < len(files):
+        raise InputError("the same model given twice", path=str(path), expected="each seed's run once")
+    for f in files:
         model, vocab, cfg, ds = load_with_data(f, data_dir, cache_dir)
         key = (ds.key, tuple(vocab.itos))
         if first is None:
@@ -167,10 +173,10 @@ def positioning(models, examples, dataset: str = "data", n_null: int = 1000) -> 
     >>> row.test_id, int(row.n_seeds), bool(row.estimate > row.null_mean)
     ('positioning.accuracy', 2, True)
     """
-    from neuronstats.findings.positioning import positioning_rows
+    from neuronstats.findings.positioning import positioning_tests
 
     models = list(models) if isinstance(models, (list, tuple)) else [models]
-    return _finish([t.to_row() for t in positioning_rows(dataset, models[0].cell, models, examples, n_null=n_null)])
+    return _finish([t.to_row() for t in positioning_tests(dataset, models[0].cell, models, examples, n_null=n_null)])
 
 
 def _finding(name: str, models, examples, dataset: str, tokens=None, **options) -> pd.DataFrame:

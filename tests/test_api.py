@@ -63,3 +63,14 @@ def test_every_example_in_the_package_runs():
         if result.failed:
             failed.append(mod.name)
     assert not failed and attempted >= 40
+
+
+def test_load_refuses_nothing_and_the_same_run_twice():
+    import neuronstats as ns
+    from neuronstats.errors import InputError
+
+    runs = ns.demo_runs(seeds=1)
+    with pytest.raises(InputError, match="no model given"):
+        ns.load([])
+    with pytest.raises(InputError, match="the same model given twice"):
+        ns.load(runs + runs)

@@ -10,6 +10,9 @@ examples and tested on the other (:class:`~neuronstats.findings.context.Context`
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 from scipy import stats
 
@@ -86,6 +89,18 @@ def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per
                                     alpha=alpha, n_seeds=st.n_seeds,
                                     n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes,
                                     **fields), effects)
+
+
+def each_unit(ctx, finding: str, tokens):
+    """The tokens of a token-level finding, one at a time, logging progress (a long
+    finding reports how far it is through logging, which the CLI shows and Dask
+    workers keep in their logs)."""
+    log = logging.getLogger("neuronstats.findings")
+    start = time.perf_counter()
+    for i, tok in enumerate(tokens):
+        yield tok
+        log.info("%s %s %s: %s done (%d/%d, %.0f s)", ctx.dataset, ctx.cell, finding, ctx.unit_name(tok), i + 1,
+                 len(tokens), time.perf_counter() - start)
 
 
 def frequent_tokens(recs, n_units: int, min_examples: int, mask=None) -> tuple[list[int], str]:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from neuronstats.errors import InsufficientData
-from neuronstats.findings.common import combined_test, units
+from neuronstats.findings.common import combined_test, each_unit, units
 from neuronstats.findings.result import FindingResult
 from neuronstats.stages.hypothesis import storing, triggering
 from neuronstats.stages.neuronset import find, outputting_set
@@ -45,7 +45,7 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
     trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
             for s, m in enumerate(ctx.models)]
     tests = []
-    for tok in tokens:
+    for tok in each_unit(ctx, "gates", tokens):
         z_obs, z_null, r_obs, r_null, z_all, r_all = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             out_set = outputting_set(model, ctx.selection_rec(s), tok)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import combined_test, units
+from neuronstats.findings.common import combined_test, each_unit, units
 from neuronstats.findings.result import FindingResult
 from neuronstats.stages.neuronset import outputting_set
 from neuronstats.stages.verify import verify
@@ -19,7 +19,7 @@ def outputting_finding(ctx, tokens=None, fraction: float = 0.2) -> FindingResult
     kw = ctx.combined_kw("outputting")
     tokens, note = units(ctx, tokens)
     tests = []
-    for tok in tokens:
+    for tok in each_unit(ctx, "outputting", tokens):
         zero, zero_null, keep, keep_null, mag, mag_null = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             S = outputting_set(model, ctx.selection_rec(s), tok, fraction)

@@ -65,7 +65,7 @@ def with_controls(ex, donor=None):
     return dataclasses.replace(ex, src=src)
 
 
-def positioning_rows(dataset: str, cell: str, models, ex, n_null: int = 1000, alpha: float = 0.05,
+def positioning_tests(dataset: str, cell: str, models, ex, n_null: int = 1000, alpha: float = 0.05,
                      ci_method: str = "seed_t", seed: int = 0, device="cpu") -> list[NullTestResult]:
     """One test; its seed effects are per seed the accuracy minus the stricter control."""
     from neuronstats.model.decode import positioned

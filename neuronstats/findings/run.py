@@ -9,7 +9,7 @@ from neuronstats.findings.counting import counting_finding
 from neuronstats.findings.gates import gates_finding
 from neuronstats.findings.inputs import inputs_finding
 from neuronstats.findings.outputting import outputting_finding
-from neuronstats.findings.positioning import positioning_rows
+from neuronstats.findings.positioning import positioning_tests
 from neuronstats.findings.result import FindingResult
 from neuronstats.findings.storing import storing_finding
 from neuronstats.findings.triggering import triggering_finding
@@ -19,7 +19,7 @@ from neuronstats.stats.row import stats_row
 
 def positioning_finding(ctx) -> FindingResult:
     """Positioning as a finding like the others (one test)."""
-    return FindingResult("positioning", positioning_rows(
+    return FindingResult("positioning", positioning_tests(
         ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
         ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed))
 
@@ -33,8 +33,9 @@ FINDINGS = {"positioning": positioning_finding, "storing": storing_finding, "cou
 
 
 def run_finding(name: str, ctx, **options) -> FindingResult:
-    """Run one finding on ``ctx``. A finding the data cannot support (e.g. too few
-    correctly positioned examples) gives one row saying why, with no estimate."""
+    """Run one finding on ``ctx`` (``options``, e.g. ``tokens=``, go to the finding). A
+    finding the data cannot support (e.g. too few correctly positioned examples) gives
+    one row saying why, with no estimate, and nothing for the comparisons."""
     try:
         result = FINDINGS[name](ctx, **options)
     except InsufficientData as exc:

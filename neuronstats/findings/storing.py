@@ -16,6 +16,7 @@ import numpy as np
 from neuronstats.findings.common import (
     cell_state_probe_tests,
     combined_test,
+    each_unit,
     selectivity_test,
     subset_recording,
     units,
@@ -92,7 +93,7 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
     tokens, note = units(ctx, tokens)
     tests, seed0_sets = [], []
-    for tok in tokens:
+    for tok in each_unit(ctx, "storing", tokens):
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
         stab, stab_null, shared, shared_null, found = [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):

@@ -26,6 +26,7 @@ resampled indices: no Python loop per replicate.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,7 +86,8 @@ def replicate_means(arrs, n_boot: int, rng, shared_examples: bool = False) -> np
 
 def _seed_t(seed_means: np.ndarray, level: float) -> tuple[float, float]:
     """The t-interval over seeds (scipy's one-sample t-test's interval)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy warns on identical seeds; the interval is then a point
         ci = stats.ttest_1samp(seed_means, 0.0).confidence_interval(level)
     return float(ci.low), float(ci.high)
 

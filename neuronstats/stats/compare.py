@@ -46,10 +46,14 @@ def seed_label_permutation(a, b, alternative: str = "two-sided", max_exact: int 
     """Permutation p over the assignment of seeds to the two cells (scipy's
     ``permutation_test``): all C(n_a + n_b, n_a) splits when there are at most
     ``max_exact``, else ``n_perm`` random ones. The statistic is Welch's t
-    (``studentized``) or the raw difference of means. Returns (p, null)."""
+    (``studentized``) or the raw difference of means; the two-sided p is twice the
+    smaller one-sided p (scipy's rule). Returns (p, null); with fewer than two seeds on
+    a side there is no permutation test: (nan, an empty null)."""
     from scipy import stats
 
     a, b = np.asarray(a, float), np.asarray(b, float)
+    if min(len(a), len(b)) < 2:
+        return float("nan"), np.array([])
     exact = math.comb(len(a) + len(b), len(a)) <= max_exact
     res = stats.permutation_test((a, b), _welch_t if studentized else _mean_difference, vectorized=True,
                                  permutation_type="independent", alternative=alternative,
@@ -83,5 +87,5 @@ def compare_cells(seed_values_a, seed_values_b, n_boot: int = 1000, seed: int = 
         p = 1.0 if diff == 0 else 0.0
     _, null = seed_label_permutation(ma, mb, seed=seed, studentized=False)
     g = hedges_g(ma, mb) if (ma.std() + mb.std()) > 0 else float("nan")
-    return CellComparison(diff, float(lo), float(hi), p, len(null), float(null.mean()),
-                          float(np.quantile(null, 0.95)), g, len(a), len(b))
+    null_mean, null_high = (float(null.mean()), float(np.quantile(null, 0.95))) if len(null) else (np.nan, np.nan)
+    return CellComparison(diff, float(lo), float(hi), p, len(null), null_mean, null_high, g, len(a), len(b))

@@ -21,7 +21,8 @@ from neuronstats.stats.pvalues import null_pvalue
 @dataclass
 class PermutationResult:
     """A statistic against its null distribution (label permutations, sign flips, or the
-    effects of random neuron sets): the one null-test result of the stats layer."""
+    effects of random neuron sets): every null-distribution test of the stats layer
+    returns one (a finding turns it into a stats row, :class:`~neuronstats.stats.row.NullTestResult`)."""
 
     statistic: float
     null: np.ndarray = field(repr=False)
@@ -38,8 +39,9 @@ class PermutationResult:
 
     @property
     def null_ci_high(self) -> float:
-        """The null's one-sided 5 % critical value on the test's side: its 95th percentile,
-        or its 5th for ``alternative="less"``."""
+        """The null's one-sided 5 % critical value on the side the test looks at: its 5th
+        percentile for ``alternative="less"``, else its 95th (also for two-sided tests,
+        whose effects the study expects in the upper direction)."""
         return float(np.quantile(self.null, 0.05 if self.alternative == "less" else 0.95))
 
 

@@ -62,10 +62,10 @@ def rows_to_frame(rows) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class NullTestResult:
-    """One hypothesis test's outcome: its stats row (estimate, CI, null, p, notes) and,
-    for a test over seeds, each seed's effect (the statistic minus that seed's own
-    control, or the statistic where the test has none), which GRU-vs-LSTM and
-    trained-vs-untrained comparisons test in their turn.
+    """One row of a finding's results: its stats row (estimate, CI, null, p, notes; a
+    descriptive or equivalence row has no null) and, for a test over seeds, each seed's
+    effect (the statistic minus that seed's own control, or the statistic where the test
+    has none), which GRU-vs-LSTM and trained-vs-untrained comparisons test in their turn.
 
     Examples
     --------

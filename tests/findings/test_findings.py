@@ -73,3 +73,13 @@ def test_gru_vs_lstm_rows(contexts):
     rows = compare_rows("synthetic", res["gru"].seed_values, res["lstm"].seed_values)
     df = rows_to_frame(rows)
     assert len(df) >= 5 and (df.cell == "gru - lstm").all() and df.p_value.between(0, 1).all()
+
+
+def test_token_findings_log_their_progress(contexts, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="neuronstats.findings"):
+        res = run_finding("outputting", contexts["gru"])
+    units = sorted({r["unit"] for r in res.rows})
+    done = [m for m in caplog.messages if "outputting" in m and "done" in m]
+    assert len(done) == len(units) and done[-1].split("(")[-1].startswith(f"{len(units)}/{len(units)}")

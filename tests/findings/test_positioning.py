@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from neuronstats.data.examples import prepare
-from neuronstats.findings.positioning import positioning_rows, shuffled_null
+from neuronstats.findings.positioning import positioning_tests, shuffled_null
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.model.train import heldout_examples, train
 from tests.conftest import learnable_config, tiny_config
@@ -16,7 +16,7 @@ def test_trained_models_beat_the_shuffled_null(tmp_path):
         cfg.train.seed = seed
         models.append(train(cfg, cache_dir=tmp_path, progress=False, dataset=ds).model)
     ex = heldout_examples(ds, cfg)
-    row = positioning_rows("synthetic", "gru", models, ex, n_null=199)[0].to_row()
+    row = positioning_tests("synthetic", "gru", models, ex, n_null=199)[0].to_row()
     assert row["estimate"] > row["null_ci_high"] and row["p_value"] < 0.05
     assert row["null_mean"] < row["ci_low"] <= row["estimate"] <= row["ci_high"] and row["n_seeds"] == 3
 
@@ -29,7 +29,7 @@ def test_untrained_models_are_not_significant():
     for seed in (0, 1, 2):
         torch.manual_seed(seed)
         models.append(Seq2Seq("gru", len(ds.vocab), 16, 16).eval())
-    row = positioning_rows("synthetic", "gru", models, ex, n_null=199)[0].to_row()
+    row = positioning_tests("synthetic", "gru", models, ex, n_null=199)[0].to_row()
     assert row["p_value"] > 0.05, row
 
 
@@ -66,7 +66,7 @@ def test_a_copier_that_ignores_the_controls_does_not_pass(monkeypatch):
         return out
 
     monkeypatch.setattr(pos, "greedy_decode", copier)
-    (res,) = positioning_rows("synthetic", "gru", [None, None, None], ex, n_null=199)
+    (res,) = positioning_tests("synthetic", "gru", [None, None, None], ex, n_null=199)
     row = res.to_row()
     assert row["estimate"] > 0.15  # it does put w at T often ...
     assert row["p_value"] > 0.05 and row["ci_low"] <= row["null_mean"] <= row["ci_high"]  # ... but not on command

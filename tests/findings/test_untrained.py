@@ -8,7 +8,7 @@ import numpy as np
 from neuronstats.data.examples import prepare
 from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import drop_slope, monotonicity
-from neuronstats.findings.positioning import positioning_rows
+from neuronstats.findings.positioning import positioning_tests
 from neuronstats.findings.storing import stability
 from neuronstats.microscope.record import record
 from neuronstats.model.train import heldout_examples, untrained_models
@@ -24,7 +24,7 @@ def _untrained(seeds=(0, 1)):
 
 def test_untrained_positioning_is_not_significant():
     models, ex = _untrained()
-    row = positioning_rows("synthetic", "gru", models, ex, n_null=199)[0].to_row()
+    row = positioning_tests("synthetic", "gru", models, ex, n_null=199)[0].to_row()
     assert row["p_value"] > 0.05 and row["estimate"] < 0.05
 
 

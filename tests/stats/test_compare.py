@@ -34,3 +34,10 @@ def test_welch_test_of_equal_means_when_spreads_differ():
     assert 0.03 <= welch <= 0.07, welch
     perm = np.mean([seed_label_permutation(a, b)[0] <= 0.05 for a, b in draws[:2000]])
     assert perm > welch  # the reason compare_cells does not use it
+
+
+def test_one_seed_on_a_side_has_no_permutation_null_but_a_row():
+    p, null = seed_label_permutation([0.5], [0.1, 0.2, 0.4])
+    assert np.isnan(p) and len(null) == 0
+    c = compare_cells([[0.5]], [[0.1], [0.2], [0.4]])
+    assert c.n_null == 0 and np.isnan(c.null_mean) and c.difference == pytest.approx(0.5 - 0.7 / 3)
