@@ -96,7 +96,7 @@ def test_killed_study_resumes_at_finding_granularity(tmp_path, monkeypatch):
     done = {p.name.rsplit("-", 1)[0] for p in (tmp_path / "out" / ".partial").iterdir()}
     assert "synthetic-gru-counting" in done and "synthetic-gru-triggering" not in done
     calls = []
-    monkeypatch.setitem(run_mod.FINDINGS, "counting", lambda ctx: calls.append(1) or [])
+    monkeypatch.setitem(run_mod.FINDINGS, "counting", lambda ctx: calls.append(1) or run_mod.FindingResult("counting"))
     monkeypatch.setitem(run_mod.FINDINGS, "triggering", real)
     resumed = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     assert calls == [1]  # gru counting came from the partial results; only lstm counting ran
