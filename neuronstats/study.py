@@ -458,6 +458,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
             if len(cmp):
                 cmp = correct(cmp, a.correction)
                 write_tables(cmp, out_dir / ds / "gru_vs_lstm", caption=f"GRU vs LSTM, {ds}")
+                all_rows.append(cmp)
                 for finding, g in cmp.groupby("finding", sort=False):  # and one table per finding
                     write_tables(g, out_dir / ds / "gru_vs_lstm" / finding.replace(" ", "_"),
                                  caption=f"GRU vs LSTM, {finding}, {ds}")

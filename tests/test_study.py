@@ -48,7 +48,7 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
               "synthetic/gru_vs_lstm/outputting.csv", "synthetic/gru_vs_lstm/outputting.tex",
               "figures/table1.png", "figures/table1.pdf"):
         assert (tmp_path / "out" / f).is_file(), f
-    assert set(first.cell) >= {"gru", "lstm", "gru untrained", "lstm untrained"}  # with the untrained baseline
+    assert set(first.cell) >= {"gru", "lstm", "gru untrained", "lstm untrained", "gru - lstm"}  # every row
     vs = pd.read_csv(tmp_path / "out" / "synthetic" / "trained_vs_untrained_gru.csv")  # the stricter control
     assert (vs.cell == "gru - gru untrained").all() and vs.test_id.str.endswith(".vs_untrained").all()
     pos = vs[vs.test_id == "positioning.accuracy.vs_untrained"].iloc[0]
