@@ -3,12 +3,16 @@ the elapsed time t, or only the target position T, must not make the counting,
 triggering or storing probes reject (binomial band at alpha over 300 simulated
 studies), while states that carry the label still do."""
 
+import zlib
+
 import numpy as np
 import pytest
+from scipy.stats import binom
 
 from neuronstats.stages.candidates import probe_test
 
 N_STUDIES = 300
+UPPER = binom.ppf(0.975, N_STUDIES, 0.05) / N_STUDIES  # 23/300: a test at alpha = 0.05 exceeds it 2.5 % of the time
 
 
 def _study(rng, n_ex=60, H=8, encode="t", label="counting", token_rate=None):
@@ -30,7 +34,7 @@ def _study(rng, n_ex=60, H=8, encode="t", label="counting", token_rate=None):
 
 
 def _rate(encode, label, **kw):
-    rng = np.random.default_rng(hash((encode, label)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{encode}-{label}".encode()))  # hash() differs between processes
     rej = []
     for k in range(N_STUDIES):
         X, y, g, t, T = _study(rng, encode=encode, label=label, **kw)
@@ -42,13 +46,13 @@ def _rate(encode, label, **kw):
 @pytest.mark.parametrize("label", ["counting", "triggering"])
 def test_states_that_encode_only_elapsed_time_do_not_pass(label):
     rate = _rate("t", label)
-    assert rate <= 0.07, rate  # 300 studies: the binomial band's upper end at alpha = 0.05
+    assert rate <= UPPER, rate  # the binomial band's upper end at alpha = 0.05
 
 
 def test_states_that_encode_only_the_target_position_do_not_pass_storing():
     token_rate = np.linspace(0.05, 0.6, 9)  # the token is more frequent at larger T
     rate = _rate("T", "storing", token_rate=token_rate)
-    assert rate <= 0.07, rate
+    assert rate <= UPPER, rate
 
 
 def test_a_planted_counter_is_still_found():
@@ -64,4 +68,4 @@ def test_a_planted_counter_is_still_found():
 @pytest.mark.parametrize("label", ["counting", "triggering"])
 def test_states_that_encode_only_the_target_position_do_not_pass(label):
     rate = _rate("T", label)
-    assert rate <= 0.07, rate
+    assert rate <= UPPER, rate
