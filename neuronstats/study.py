@@ -8,7 +8,7 @@ Study TOML::
     seeds = [0, 1, 2, 3, 4]
     cells = ["gru", "lstm"]
     [analysis]            # n_null, alpha, ci_method, correction
-    [[dataset]]           # name, optional findings = [...], then [data]/[model]/[train] overrides
+    [[dataset]]           # name, optional findings = [...] and cells = [...], then [data]/[model]/[train] overrides
     name = "lyrics"
     data = { source = "lyrics", path = "lyrics" }
 """
@@ -40,7 +40,7 @@ FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligi
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
 UNTRAINED = "@untrained"  # result-name suffix of the untrained-network baseline
-FINDINGS_VERSION = 3  # bump when a finding's code changes its rows: cached findings are then recomputed
+FINDINGS_VERSION = 4  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass
@@ -74,6 +74,7 @@ class Study:
     dataset_findings: dict = field(default_factory=dict)  # dataset -> findings list overriding analysis.findings
     dataset_init: dict = field(default_factory=dict)  # dataset -> dataset whose models it fine-tunes
     dataset_paper: dict = field(default_factory=dict)  # dataset -> the paper's dataset it stands for
+    dataset_cells: dict = field(default_factory=dict)  # dataset -> the cells it is run with (default: all)
     parents: dict = field(default_factory=dict)  # templates of datasets left out by subset() but fine-tuned from
     subset_of: dict | None = None  # the study file's seeds/cells/datasets when this run covers only part of it
 
@@ -87,6 +88,11 @@ class Study:
                 raise InputError(f"--{what} {','.join(map(str, got))}", path=self.source,
                                  expected=f"a non-empty subset of the study's {what}: {','.join(map(str, have))}")
         keep = list(datasets) if datasets is not None else list(self.datasets)
+        if cells is not None:  # a dataset run with none of the chosen cells is left out of this run
+            keep = [d for d in keep if set(cells) & set(self.dataset_cells.get(d, cells))]
+            if not keep:
+                raise InputError(f"--cells {','.join(cells)}", path=self.source,
+                                 expected="cells that some chosen dataset is run with")
         parents = {**self.parents, **{d: t for d, t in self.datasets.items() if d not in keep}}
         full = self.subset_of or {"seeds": self.seeds, "cells": self.cells, "datasets": list(self.datasets)}
         return dataclasses.replace(
@@ -105,6 +111,10 @@ class Study:
         return (f"this run covers datasets {', '.join(self.datasets)} × cells {', '.join(self.cells)} × seeds "
                 f"{', '.join(map(str, self.seeds))} of the study; left out: {'; '.join(left)}")
 
+    def cells_of(self, ds: str) -> list:
+        """The cells dataset ``ds`` is run with: the study's, less those its ``cells`` leaves out."""
+        return [c for c in self.cells if c in self.dataset_cells.get(ds, self.cells)]
+
     def paper_dataset(self, ds: str) -> str:
         return self.dataset_paper.get(ds, ds)
 
@@ -120,7 +130,7 @@ class Study:
 
     def runs(self):
         for ds in self.datasets:
-            for cell in self.cells:
+            for cell in self.cells_of(ds):
                 for seed in self.seeds:
                     yield ds, cell, seed, self.config(ds, cell, seed)
 
@@ -163,7 +173,7 @@ def load_study(path) -> Study:
     if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
         raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
     analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
-    datasets, dataset_findings, dataset_init, dataset_paper = {}, {}, {}, {}
+    datasets, dataset_findings, dataset_init, dataset_paper, dataset_cells = {}, {}, {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
@@ -174,6 +184,12 @@ def load_study(path) -> Study:
             check_findings(dataset_findings[name], f"[[dataset]] {name}: findings", path)
         if "paper" in d:
             dataset_paper[name] = str(d.pop("paper"))
+        if "cells" in d:
+            dataset_cells[name] = d.pop("cells")
+            if not (isinstance(dataset_cells[name], list) and dataset_cells[name]
+                    and set(dataset_cells[name]) <= set(cells)):
+                raise InputError(f"[[dataset]] {name}: cells = {dataset_cells[name]!r}", path=path,
+                                 expected="a non-empty list drawn from the study's cells: " + ", ".join(cells))
         if "init" in d:
             parent = d.pop("init")
             if parent not in datasets:
@@ -184,7 +200,7 @@ def load_study(path) -> Study:
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
     study = Study(raw.get("name", path.stem), seeds, cells, datasets, analysis, str(path),
-                  dataset_findings, dataset_init, dataset_paper)
+                  dataset_findings, dataset_init, dataset_paper, dataset_cells)
     for _ds, _cell, _seed, cfg in study.runs():
         cfg.check(f"{path} [[dataset]] {_ds}")
     return study
@@ -348,7 +364,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
         trained = train_study(study, data_dir, cache_dir, log=log, client=client)
         jobs = {}
         for ds, tmpl in study.datasets.items():
-            for cell in study.cells:
+            for cell in study.cells_of(ds):
                 dirs = [trained[study.config(ds, cell, s).name]["run_dir"] for s in study.seeds]
                 names = study.dataset_findings.get(ds, study.analysis.findings)
                 jobs[(ds, cell)] = (cell_findings, (ds, cell, dirs, tmpl, ds in study.dataset_init, names,
@@ -401,7 +417,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
         untrained_values: dict = {}
         figure_data: dict = {}
         names = {}
-        for cell in study.cells:
+        for cell in study.cells_of(ds):
             res = results[(ds, cell)]
             names = dict(enumerate(res["_vocab"]))
             acc = res["_accuracy"]
@@ -453,7 +469,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                 write_tables(cmp, out_dir / ds / f"trained_vs_untrained_{cell}",
                              caption=f"trained vs untrained {cell.upper()}, {ds}")
                 all_rows.append(cmp)
-        if {"gru", "lstm"} <= set(study.cells):
+        if {"gru", "lstm"} <= set(study.cells_of(ds)):
             cmp = rows_to_frame(compare_rows(ds, seed_values.get("gru", {}), seed_values.get("lstm", {})))
             if len(cmp):
                 cmp = correct(cmp, a.correction)

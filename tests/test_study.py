@@ -153,3 +153,19 @@ def test_subset_keeps_parents_and_rejects_what_the_study_lacks(tmp_path):
     for bad in ({"seeds": [7]}, {"cells": ["rnn"]}, {"datasets": ["lyrics"]}, {"seeds": []}):
         with pytest.raises(InputError, match="subset"):
             study.subset(**bad)
+
+
+def test_a_dataset_can_be_run_with_some_cells_only(tmp_path):
+    gru_only = STUDY[STUDY.index("[[dataset]]"):].replace('name = "synthetic"', 'name = "two"\ncells = ["gru"]')
+    (tmp_path / "s.toml").write_text(STUDY + gru_only)
+    study = load_study(tmp_path / "s.toml")
+    assert study.cells_of("two") == ["gru"] and study.cells_of("synthetic") == ["gru", "lstm"]
+    assert sorted({(d, c) for d, c, _, _ in study.runs()}) == [("synthetic", "gru"), ("synthetic", "lstm"),
+                                                                ("two", "gru")]
+    lstm = study.subset(cells=["lstm"])  # "two" has no LSTM: it is left out of that run, and says so
+    assert list(lstm.datasets) == ["synthetic"] and "datasets two" in lstm.coverage()
+    with pytest.raises(InputError, match="cells that some chosen dataset"):
+        study.subset(cells=["lstm"], datasets=["two"])
+    (tmp_path / "bad.toml").write_text(STUDY + gru_only.replace('cells = ["gru"]', 'cells = ["rnn"]'))
+    with pytest.raises(InputError, match="two: cells"):
+        load_study(tmp_path / "bad.toml")

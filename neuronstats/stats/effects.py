@@ -40,7 +40,7 @@ class TOSTResult:
     df: float
 
     def equivalent(self, alpha: float = 0.05) -> bool:
-        return bool(self.p_value < alpha)  # False when p is NaN
+        return bool(self.p_value < alpha)
 
 
 def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False) -> TOSTResult:
@@ -53,6 +53,8 @@ def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False
     >>> r = tost([0.01, -0.02, 0.00, 0.015], low=-0.05, high=0.05)
     >>> round(r.p_value, 4), r.equivalent()
     (0.004, True)
+    >>> tost([0.02] * 4, low=-0.05, high=0.05).p_value  # seeds that agree exactly: a clear answer
+    0.0
     """
     from statsmodels.stats.weightstats import DescrStatsW, ttost_ind
 
@@ -69,6 +71,8 @@ def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False
         est, se = x.mean() - y.mean(), np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
         if se > 0:
             _, (_, p_lo, df), (_, p_hi, _) = ttost_ind(x, y, low, high, usevar="unequal")
-    if not se > 0:  # no variation: the t statistic is undefined, so no p-value (and no equivalence claim)
-        p_lo = p_hi = df = float("nan")
+    if not se > 0:  # every seed agrees exactly: the t statistics are ±infinite, so each one-sided p is 0 or 1
+        # (statsmodels' own limit): equivalent exactly when the common value lies strictly inside the margin
+        p_lo, p_hi = float(not est > low), float(not est < high)
+        df = float(len(d) - 1 if y is None or paired else len(x) + len(y) - 2)
     return TOSTResult(float(est), low, high, max(float(p_lo), float(p_hi)), float(p_lo), float(p_hi), float(df))

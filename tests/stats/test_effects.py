@@ -35,6 +35,15 @@ def test_tost_is_calibrated_at_the_margin():
     assert np.mean(inside) > 0.95  # power when the truth is well inside
 
 
-def test_tost_without_variation_makes_no_claim():
-    res = tost(np.zeros(5), low=-0.1, high=0.1)
-    assert np.isnan(res.p_value) and not res.equivalent()
+def test_tost_without_variation_gives_a_clear_answer():
+    """Seeds that agree exactly: equivalent (p = 0) strictly inside the margin, not (p = 1)
+    on or outside it, never NaN — the limit of statsmodels' p as the spread shrinks."""
+    assert tost(np.zeros(5), low=-0.1, high=0.1).p_value == 0.0
+    assert tost(np.full(5, 0.1), low=-0.1, high=0.1).p_value == 1.0
+    assert tost(np.full(5, -0.3), low=-0.1, high=0.1).p_value == 1.0
+    assert tost(np.ones(3), np.ones(3), low=-0.1, high=0.1).p_value == 0.0
+    assert tost(np.ones(3), np.ones(3) + 0.5, low=-0.1, high=0.1, paired=True).p_value == 1.0
+    rng = np.random.default_rng(0)
+    for sd in (1e-3, 1e-6):  # the limit, approached by statsmodels itself
+        assert tost(0.05 + rng.normal(0, sd, 5), low=-0.1, high=0.1).p_value < 1e-3
+        assert tost(0.15 + rng.normal(0, sd, 5), low=-0.1, high=0.1).p_value > 0.999
