@@ -284,6 +284,33 @@ def cmd_bench_microscope(a) -> int:
     return 0
 
 
+def cmd_calibrate(a) -> int:
+    from neuronstats import io
+    from neuronstats.calibration import calibrate, calibration_table
+    from neuronstats.engine import dask_session
+    from neuronstats.study import check_out_dir, load_study
+
+    study = load_study(a.study)
+    if a.dataset not in study.datasets or a.cell not in study.cells_of(a.dataset):
+        raise InputError(f"--dataset {a.dataset} --cell {a.cell}", path=a.study,
+                         expected="a dataset of the study and a cell it is run with: " + "; ".join(
+                             f"{d} ({', '.join(study.cells_of(d))})" for d in study.datasets))
+    if a.studies < 1:
+        raise InputError(f"--studies {a.studies}", expected="a positive number of simulated studies (e.g. 300)")
+    out = check_out_dir(a.out)
+    with dask_session(a.scheduler, a.workers) as client:
+        rows = calibrate(study, a.dataset, a.cell, a.studies, out, a.data_dir, a.cache_dir, client=client,
+                         progress=not a.quiet)
+    table = calibration_table(rows, study.analysis.alpha)
+    stem = out / f"calibration_{a.dataset}_{a.cell}"
+    io.write_text(stem.with_suffix(".csv"), table.to_csv(index=False))
+    io.write_text(out / f"calibration_{a.dataset}_{a.cell}_rows.csv", rows.to_csv(index=False))
+    cols = ["test_id", "unit", "n_studies", "own_rate", "vs_untrained_rate", "claim_rate", "band_high"]
+    print(table[cols].to_string(index=False))
+    print(f"rates in {stem}.csv (every row of every simulated study: {stem}_rows.csv)")
+    return 0
+
+
 def main(argv=None) -> int:
     from neuronstats import __version__
 
@@ -341,6 +368,19 @@ def main(argv=None) -> int:
     r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: run "
                                                             "everything in this process)")
     r.set_defaults(func=cmd_replicate)
+
+    cb = sub.add_parser("calibrate", parents=[data, cache, quiet], formatter_class=fmt,
+                        help="how often every finding's tests reject on networks never trained (simulated "
+                             "studies with the study's architecture, settings and test examples)")
+    cb.add_argument("study")
+    cb.add_argument("--dataset", required=True, help="a dataset of the study")
+    cb.add_argument("--cell", default="gru", choices=["gru", "lstm"])
+    cb.add_argument("--studies", type=int, default=300, help="simulated studies (each cached: reruns resume)")
+    cb.add_argument("--out", default="results/calibration")
+    cb.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    cb.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: in "
+                                                             "this process)")
+    cb.set_defaults(func=cmd_calibrate)
 
     rp = sub.add_parser("report", formatter_class=fmt,
                         help="the claims ledger with verdicts and report.html for a results folder")

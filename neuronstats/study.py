@@ -62,6 +62,15 @@ class AnalysisConfig:
     untrained_baseline: bool = True  # every test also on untrained networks of the same architecture and seeds
     accuracy_floor: float = 0.90  # findings on models positioning less than this are flagged, not judged
 
+    def findings_config(self):
+        """The settings every finding reads (:class:`~neuronstats.findings.context.FindingsConfig`)."""
+        from neuronstats.findings.context import FindingsConfig
+
+        return FindingsConfig(n_units=self.n_units, min_examples=self.min_examples, n_sets=self.n_sets,
+                              n_null=self.n_null, n_perm=self.n_perm, max_examples=self.max_examples,
+                              margin=self.margin, x_margin=self.x_margin, alpha=self.alpha,
+                              ci_method=self.ci_method, split=self.split)
+
 
 @dataclass
 class Study:
@@ -301,7 +310,7 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
 
     Returns ``{name: {"rows", "seed_values", "figure_data", "seconds"}}`` and ``"_vocab"``."""
     from neuronstats.data.examples import prepare
-    from neuronstats.findings.context import Context, FindingsConfig
+    from neuronstats.findings.context import Context
     from neuronstats.findings.run import run_finding
     from neuronstats.model.train import heldout_examples, load_trained
 
@@ -311,9 +320,7 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     ds = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if fine_tuned else None)
     ex_key = f"{ds.key}:{tmpl.data.split_seed}:{tmpl.data.max_test}:{tmpl.data.n_tokens}"
     a = analysis
-    fcfg = FindingsConfig(n_units=a.n_units, min_examples=a.min_examples, n_sets=a.n_sets, n_null=a.n_null,
-                          n_perm=a.n_perm, max_examples=a.max_examples, margin=a.margin, x_margin=a.x_margin,
-                          alpha=a.alpha, ci_method=a.ci_method, split=a.split)
+    fcfg = a.findings_config()
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
     variants = [(cell, [t.model for t in trained], fcfg, "")]
     if a.untrained_baseline:  # the same architecture and seeds, never trained: where a test rejects here too, it

@@ -40,7 +40,7 @@ def monotonicity(rec, examples, min_T: int = 3) -> np.ndarray:
         ts = np.arange(0, rec.T[e, 0])
         V = rec.at(np.full(len(ts), e), ts)  # (len(ts), H)
         r_t = rankdata(ts)
-        r_v = np.apply_along_axis(rankdata, 0, V)
+        r_v = rankdata(V, axis=0)
         r_t, r_v = r_t - r_t.mean(), r_v - r_v.mean(0)
         den = np.sqrt((r_t**2).sum() * (r_v**2).sum(0))
         out[i] = np.where(den > 0, (r_t[:, None] * r_v).sum(0) / np.where(den > 0, den, 1), 0.0)
