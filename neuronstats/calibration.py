@@ -13,8 +13,9 @@ For every stats row it records three decisions at ``alpha``:
   ``trained_vs_untrained`` tables (Welch over seeds on each seed's effect over its own
   control), here with two groups that are untrained alike, so H0 holds by construction;
 * ``claim`` — the claims ledger's rule, with group B as the untrained baseline: A
-  rejects its own null and, where B passes the same test on the same side, A's effect
-  also exceeds B's on that side (the claim rests on the stricter control).
+  rejects its own null and A's effect exceeds B's on the same side (the claim rests on
+  the stricter control). ``baseline_only`` is an earlier, weaker rule kept for
+  comparison (beat B only where B passes the test itself).
 
 ``own`` need not be at α: an untrained recurrent state really does carry its input
 token and the elapsed time, so a probe's "no information" null is false there, and an
@@ -74,18 +75,21 @@ def simulate_study(template, ex, vocab_size: int, fcfg, seeds_a, seeds_b, findin
 
 
 def decisions(rows: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """The three decisions of each row (booleans; ``vs_untrained`` and ``claim`` are
-    missing for equivalence rows, which have no control to beat). ``claim`` is the
-    ledger's rule with group B as the untrained baseline: A rejects its own null, and
-    where B rejects it too on the same side, A's effect also exceeds B's on that side."""
+    """The decisions of each row (booleans; ``vs_untrained`` and ``claim`` are missing
+    for equivalence rows, which have no control to beat). ``claim`` is the ledger's rule
+    with group B as the untrained baseline: A rejects its own null and A's effect
+    exceeds B's on the same side. ``baseline_only`` is the rule the ledger had before,
+    measured for comparison: B's own test is consulted first, and A must beat B only
+    where B passes on the same side."""
     own_only = rows.test.map(lambda t: any(s in t for s in OWN_ONLY))
     side = np.sign(rows.estimate - rows.null_mean)
     own = rows.p_value <= alpha
     baseline_passes = (rows.p_value_b <= alpha) & (np.sign(rows.estimate_b - rows.null_mean_b) == side)
-    vs = rows.vs_p <= alpha
+    vs = rows.vs_p <= alpha  # no p: every seed of both groups agreed exactly (no difference to declare)
     beats = vs & (np.sign(rows.vs_estimate) == side)
-    known = ~own_only & rows.vs_p.notna()
-    return rows.assign(own=own, vs_untrained=vs.where(known), claim=(own & (~baseline_passes | beats)).where(known))
+    known = ~own_only
+    return rows.assign(own=own, vs_untrained=vs.where(known), claim=(own & beats).where(known),
+                       baseline_only=(own & (~baseline_passes | beats)).where(known))
 
 
 def binomial_band(n: int, alpha: float = 0.05, level: float = 0.95) -> tuple[float, float]:
@@ -100,7 +104,8 @@ def binomial_band(n: int, alpha: float = 0.05, level: float = 0.95) -> tuple[flo
 def calibration_table(per_row: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Rejection rates per test (token-level units pooled: one token per study; k-level
     units kept apart), each with the binomial band of a test at ``alpha`` over as many
-    studies, and whether the rate is within (or below) it."""
+    studies, and whether the claim rule's rate is at most the band's top (a rule may be
+    conservative; it must not reject more often than α allows)."""
     d = decisions(per_row, alpha)
     d = d.assign(unit=d.unit.map(lambda u: "token" if str(u).startswith("token") else u))
     out = []
@@ -109,10 +114,9 @@ def calibration_table(per_row: pd.DataFrame, alpha: float = 0.05) -> pd.DataFram
         lo, hi = binomial_band(n, alpha)
         row = {"finding": finding, "test_id": test_id, "unit": unit, "test": g.test.iloc[0], "n_studies": n,
                "n_rows": len(g), "own_rate": g.own.mean(), "vs_untrained_rate": g.vs_untrained.astype(float).mean(),
-               "claim_rate": g.claim.astype(float).mean(), "band_low": lo, "band_high": hi}
+               "claim_rate": g.claim.astype(float).mean(), "baseline_only_rate": g.baseline_only.astype(float).mean(),
+               "band_low": lo, "band_high": hi}
         row["claim_at_or_below_alpha"] = bool(row["claim_rate"] <= hi) if g.claim.notna().any() else None
-        row["vs_untrained_in_band"] = (bool(lo <= row["vs_untrained_rate"] <= hi) if g.vs_untrained.notna().any()
-                                       else None)
         out.append(row)
     return pd.DataFrame(out)
 

@@ -54,6 +54,21 @@ def _table(df: pd.DataFrame, cols) -> str:
                             classes="rows", escape=True)
 
 
+def calibration_section(table: pd.DataFrame, path: Path) -> str:
+    """``neuronstats calibrate``'s rates (simulated studies of untrained networks)."""
+    n = int(table.n_studies.max())
+    over = table[table.claim_at_or_below_alpha.astype(str) == "False"]
+    head = (f"<h2>Calibration on untrained networks</h2><p>{html.escape(str(path))}: {n} simulated studies, two "
+            f"groups of untrained networks each. <i>own</i>: the row's own null; <i>vs untrained</i>: one group's "
+            f"seed effects against the other's; <i>claim</i>: the ledger's rule (own null, and the stricter control "
+            f"where the baseline passes). Rates above {_pct(table.band_high.max())} (the binomial band's top at "
+            f"α) for <i>claim</i>: {len(over)} of {int(table.claim_rate.notna().sum())} tests"
+            + (" (" + ", ".join(html.escape(f"{r.test_id} {r.unit}") for r in over.itertuples()) + ")" if len(over)
+               else "") + ".</p>")
+    return head + _table(table, ["finding", "test_id", "unit", "n_studies", "own_rate", "vs_untrained_rate",
+                                 "claim_rate", "band_low", "band_high"])
+
+
 CHECK_SCRIPT = """<script>
 window.addEventListener('load', function () {
   var imgs = Array.prototype.slice.call(document.images);
@@ -127,6 +142,9 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
             f"<td>{_pct(r.model_accuracy)}</td><td class='verdict'>{html.escape(r.verdict)}</td>"
             f"<td>{html.escape(str(r.reason))}</td></tr>")
     parts.append("</table>")
+    for cal in sorted((results_dir / "calibration").glob("calibration_*.csv")):
+        if not cal.stem.endswith("_rows"):
+            parts.append(calibration_section(pd.read_csv(cal), cal))
     models = manifest.get("models", {})
     if models:
         acc = pd.DataFrame([{"model": k, "test accuracy": v.get("test_accuracy"), "epochs": v.get("epochs"),

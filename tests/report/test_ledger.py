@@ -66,9 +66,14 @@ def test_a_claim_the_untrained_baseline_also_passes_is_not_supported():
     v, c = _verdicts(rows)
     assert v["outputting-near-pm1"] == "not supported"
     assert "untrained baseline" in c.set_index("claim_id").loc["outputting-near-pm1", "reason"]
-    rows[-1]["reject"] = False
-    v, _ = _verdicts(rows)
+    rows[-1]["reject"] = False  # the baseline does not pass: the claim still rests on beating it
+    v, c = _verdicts(rows)
+    assert v["outputting-near-pm1"] == "not supported"
+    assert "no trained-vs-untrained comparison" in c.set_index("claim_id").loc["outputting-near-pm1", "reason"]
+    vs = _row("outputting.near_pm1.vs_untrained", "token 5 'the'", 0.1, 0.0, True, cell="gru - gru untrained")
+    v, c = _verdicts(rows + [vs])
     assert v["outputting-near-pm1"] == "supported"
+    assert "does not pass this test" in c.set_index("claim_id").loc["outputting-near-pm1", "reason"]
 
 
 def test_the_stricter_control_the_trained_effect_beyond_the_untrained_networks():

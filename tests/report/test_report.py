@@ -68,3 +68,20 @@ def test_report_renders_in_a_headless_browser(tmp_path):
     subprocess.run([browser, *BROWSER_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
                     "--window-size=1400,900", report.as_uri()], capture_output=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 5000
+
+
+def test_report_shows_the_calibration_and_names_tests_above_the_band(tmp_path):
+    res = _results(tmp_path)
+    (res / "calibration").mkdir()
+    table = pd.DataFrame([
+        {"finding": "storing", "test_id": "storing.zero", "unit": "token", "n_studies": 300, "own_rate": 0.04,
+         "vs_untrained_rate": 0.05, "claim_rate": 0.04, "band_low": 8 / 300, "band_high": 23 / 300,
+         "claim_at_or_below_alpha": True},
+        {"finding": "storing", "test_id": "storing.position_independent", "unit": "token", "n_studies": 300,
+         "own_rate": 0.2, "vs_untrained_rate": 0.05, "claim_rate": 0.2, "band_low": 8 / 300, "band_high": 23 / 300,
+         "claim_at_or_below_alpha": False}])
+    table.to_csv(res / "calibration" / "calibration_synthetic_gru.csv", index=False)
+    table.to_csv(res / "calibration" / "calibration_synthetic_gru_rows.csv", index=False)  # not a rates table
+    text = build_report(res)["report"].read_text()
+    assert text.count("Calibration on untrained networks") == 1
+    assert "claim</i>: 1 of 2 tests (storing.position_independent token)" in text
