@@ -102,12 +102,13 @@ def binomial_band(n: int, alpha: float = 0.05, level: float = 0.95) -> tuple[flo
 
 
 def calibration_table(per_row: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Rejection rates per test (token-level units pooled: one token per study; k-level
+    """Rejection rates per test (token-level units: the first token of each study; k-level
     units kept apart), each with the binomial band of a test at ``alpha`` over as many
     studies, and whether the claim rule's rate is at most the band's top (a rule may be
     conservative; it must not reject more often than α allows)."""
     d = decisions(per_row, alpha)
     d = d.assign(unit=d.unit.map(lambda u: "token" if str(u).startswith("token") else u))
+    d = d.drop_duplicates(["study", "test_id", "unit"])  # one token per study: studies are independent draws
     out = []
     for (finding, test_id, unit), g in d.groupby(["finding", "test_id", "unit"], sort=False):
         n = g.study.nunique()
@@ -132,17 +133,18 @@ def _study_job(i, template, data_dir, cache_dir, fcfg, n_seeds, findings, part_p
         ds = prepare(template.data, data_dir, cache_dir=cache_dir)
         ex = heldout_examples(ds, template)
         base = 10**6 + 2 * n_seeds * i  # initialisation seeds no study shares, and none a trained model has
-        rows = simulate_study(template, ex, len(ds.vocab), dataclasses.replace(fcfg, seed=i), range(base, base + n_seeds),
-                              range(base + n_seeds, base + 2 * n_seeds), findings)
+        rows = simulate_study(template, ex, len(ds.vocab), dataclasses.replace(fcfg, seed=i),
+                              range(base, base + n_seeds), range(base + n_seeds, base + 2 * n_seeds), findings)
         io.write_text(part, rows.assign(study=i).to_csv(index=False))
     return str(part)
 
 
 def calibrate(study, dataset: str, cell: str, n_studies: int, out_dir, data_dir=None, cache_dir=None,
-              n_units: int = 1, client=None, progress: bool = False) -> pd.DataFrame:
+              n_units: int = 2, client=None, progress: bool = False) -> pd.DataFrame:
     """``n_studies`` simulated studies on untrained networks of ``study``'s ``dataset`` ×
     ``cell`` architecture, with its analysis settings (``n_units`` tokens per token-level
-    finding: one, so that studies are independent draws). Each study is cached under
+    finding: two, since position independence is judged against another token's sets;
+    :func:`calibration_table` counts the first of them). Each study is cached under
     ``out_dir/.calibration``; returns every row of every study with its decisions."""
     from neuronstats.data.examples import prepare
     from neuronstats.engine import run_jobs

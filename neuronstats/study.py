@@ -40,7 +40,7 @@ FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligi
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
 UNTRAINED = "@untrained"  # result-name suffix of the untrained-network baseline
-FINDINGS_VERSION = 4  # bump when a finding's code changes its rows: cached findings are then recomputed
+FINDINGS_VERSION = 5  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass

@@ -54,8 +54,9 @@ def test_calibration_runs_every_finding_on_two_untrained_groups(calibrated):
     assert tested.claim.notna().all() and tested.vs_untrained.notna().all()  # every tested row has both controls
     assert (rows.groupby("study").estimate.apply(tuple).nunique()) == 2  # each study draws its own networks
     table = calibration_table(rows, study.analysis.alpha)
-    assert (table.n_studies == 2).all() and set(table.test_id) == set(rows.test_id)
-    assert table.band_high.eq(binomial_band(2)[1]).all()
+    assert table.n_studies.between(1, 2).all() and set(table.test_id) == set(rows.test_id)
+    assert (table.n_studies == 2).mean() > 0.8  # (a test a study could not run, e.g. too few examples, is absent)
+    assert all(hi == binomial_band(n)[1] for n, hi in zip(table.n_studies, table.band_high))
 
 
 def test_calibration_resumes_from_its_cached_studies(calibrated, monkeypatch):

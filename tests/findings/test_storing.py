@@ -3,7 +3,7 @@
 import numpy as np
 
 from neuronstats.findings.common import subset_recording
-from neuronstats.findings.storing import pca_points, stability
+from neuronstats.findings.storing import pca_points, split_overlap, stability
 from neuronstats.stats.controls import random_neuron_sets
 from tests.findings.planted import planted_recording
 
@@ -32,3 +32,15 @@ def test_subset_recording_slices_every_array():
     rec = planted_recording()
     sub = subset_recording(rec, [3, 7])
     assert sub.n == 2 and np.array_equal(sub.dec_h, rec.dec_h[[3, 7]]) and np.array_equal(sub.T, rec.T[[3, 7]])
+
+
+def test_position_independence_is_judged_against_other_tokens_sets():
+    generic = [0, 1, 2, 3]  # neurons the pipeline would pick for any token
+    own = {5: [10, 11], 6: [20, 21], 7: [30, 31]}
+    same = {t: (generic + n, generic + n) for t, n in own.items()}  # each token's set agrees across strata
+    shared, null = split_overlap(same, 5)
+    assert shared == 1.0 and np.allclose(null, 4 / 6)  # beyond the generic overlap: position-independent
+    moving = {t: (generic + n, generic + [x + 5 for x in n]) for t, n in own.items()}  # only generic ones agree
+    shared, null = split_overlap(moving, 5)
+    assert shared == 4 / 6 and np.allclose(null, 4 / 6)  # no more than another token's: no evidence
+    assert split_overlap({5: same[5]}, 5) is None and split_overlap({5: None, 6: same[6]}, 5) is None
