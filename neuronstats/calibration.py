@@ -30,13 +30,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-logger = logging.getLogger(__name__)
 
 OWN_ONLY = ("(TOST)",)  # equivalence rows: no control to beat, so no vs_untrained/claim decision
 
