@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import os
 import shutil
@@ -108,7 +109,12 @@ def cmd_bench_threads(a) -> int:
 def cmd_report(a) -> int:
     from neuronstats.report.html import build_report
 
-    out = build_report(a.results, floor=a.floor)
+    floor = a.floor
+    if floor is None:  # the study's own floor, as `replicate` used it
+        manifest = Path(a.results) / "manifest.json"
+        analysis = json.loads(manifest.read_text()).get("analysis", {}) if manifest.is_file() else {}
+        floor = analysis.get("accuracy_floor", 0.90)
+    out = build_report(a.results, floor=floor)
     counts = out["claims"].verdict.value_counts()
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
     print(f"claims.csv, claims.tex and report.html in {a.results}/")
@@ -385,7 +391,8 @@ def main(argv=None) -> int:
     rp = sub.add_parser("report", formatter_class=fmt,
                         help="the claims ledger with verdicts and report.html for a results folder")
     rp.add_argument("results", help="a folder written by `neuronstats replicate`")
-    rp.add_argument("--floor", type=float, default=0.90, help="models' accuracy below which claims are not judged")
+    rp.add_argument("--floor", type=float, default=None, help="models' accuracy below which claims are not judged "
+                    "(default: the study's accuracy_floor from manifest.json, else 0.90)")
     rp.set_defaults(func=cmd_report)
 
     model_cmd = [data, split]

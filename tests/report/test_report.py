@@ -85,3 +85,21 @@ def test_report_shows_the_calibration_and_names_tests_above_the_band(tmp_path):
     text = build_report(res)["report"].read_text()
     assert text.count("Calibration on untrained networks") == 1
     assert "claim</i>: 1 of 2 tests (storing.position_independent token)" in text
+
+
+def test_report_command_judges_with_the_studys_own_accuracy_floor(tmp_path, capsys):
+    from neuronstats.cli import main
+
+    res = _results(tmp_path)
+    summary = pd.read_csv(res / "summary.csv")
+    summary.loc[summary.test_id == "positioning.accuracy", "estimate"] = 0.8  # models at 80 %
+    summary.to_csv(res / "summary.csv", index=False)
+    manifest = json.loads((res / "manifest.json").read_text())
+    for floor, verdict in ((0.5, "supported"), (0.9, "not testable here")):
+        (res / "manifest.json").write_text(json.dumps({**manifest, "analysis": {"accuracy_floor": floor}}))
+        assert main(["report", str(res)]) == 0
+        got = pd.read_csv(res / "claims.csv").set_index("claim_id").loc["storing-zero-gutenberg", "verdict"]
+        assert got == verdict, floor
+    assert main(["report", str(res), "--floor", "0.5"]) == 0  # an explicit floor wins
+    assert pd.read_csv(res / "claims.csv").set_index("claim_id").loc["storing-zero-gutenberg", "verdict"] == \
+        "supported"
