@@ -169,3 +169,13 @@ def test_a_dataset_can_be_run_with_some_cells_only(tmp_path):
     (tmp_path / "bad.toml").write_text(STUDY + gru_only.replace('cells = ["gru"]', 'cells = ["rnn"]'))
     with pytest.raises(InputError, match="two: cells"):
         load_study(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize("name", ["replication", "smoke", "calibration", "paper_scale"])
+def test_the_shipped_study_files_load(name):
+    from pathlib import Path
+
+    study = load_study(Path(__file__).parents[1] / "analyses" / f"{name}.toml")
+    assert list(study.runs()) and set(study.datasets)
+    if name in ("replication", "paper_scale"):
+        assert study.cells_of("gutenberg-2tokens") == ["gru"] and study.dataset_init["lyrics"] == "gutenberg"
