@@ -6,6 +6,7 @@ python analyses/readme_tables.py [bench|replication|smoke|ledger|claims [RESULTS
   smoke        results/smoke/summary.csv
   ledger       the paper's claims (neuronstats/claims.csv)
   claims DIR   paper vs ours, one line per claim, from DIR/claims.csv (default results/)
+  calibration  results/calibration/calibration_*.csv  (after tox -e calibration)
 """
 
 import sys
@@ -110,12 +111,27 @@ def claims_table(folder: Path) -> None:
     print("\n" + ", ".join(f"{k}: {v}" for k, v in c.verdict.value_counts().items()))
 
 
+def calibration() -> None:
+    for path in sorted((ROOT / "calibration").glob("calibration_*.csv")):
+        if path.stem.endswith("_rows"):
+            continue
+        t = pd.read_csv(path)
+        out = pd.DataFrame({"test": t.test_id + [f" ({u})" if u.startswith("k =") else "" for u in t.unit],
+                            "studies": t.n_studies, "own null %": t.own_rate.map(pct),
+                            "vs untrained %": t.vs_untrained_rate.map(pct), "claim rule %": t.claim_rate.map(pct),
+                            "earlier rule %": t.baseline_only_rate.map(pct)})
+        print(f"{path.name}: binomial band at 5 %: {pct(t.band_low.min())}-{pct(t.band_high.max())} %")
+        print(md(out))
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "bench"
     if what == "bench":
         bench()
     elif what == "ledger":
         ledger()
+    elif what == "calibration":
+        calibration()
     elif what == "claims":
         claims_table(Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT)
     else:

@@ -185,6 +185,14 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
                                              "overlap of this token's set from one stratum with the other tested "
                                              "tokens' sets from the other (neurons selected for any token are no "
                                              "evidence of position-independent storing of this one)"))
+        else:  # said, not dropped: a user who asked for one token should learn why this test is missing
+            tests.append(stats_row(**rkw, test="position-independent: sets from T<=median vs T>median overlap",
+                                   test_id="storing.position_independent", unit=unit,
+                                   statistic="shared fraction |S1 & S2|/|S2|", estimate=float("nan"),
+                                   n_seeds=len(shared),
+                                   notes="not run: it needs at least two seeds in which this token and another "
+                                         "tested token each have a storing set on both position strata (its null "
+                                         "is the other tokens' sets)"))
         tests.append(combined_test(**kw, test="storing set size", test_id="storing.size", unit=unit,
                                    statistic="fraction of neurons", per_seed_values=size,
                                    notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
