@@ -155,7 +155,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     from neuronstats.model.train import run_dir_for, train
 
     out_dir = Path(out_dir)
-    ceiling = matmul_ceiling()
+    ceilings = {}  # GFLOP/s with the thread count each configuration trains with
     results = []
     curves = runs = pd.DataFrame()
     for cfg in load_configs(grid_path):
@@ -170,13 +170,20 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
         io.write_text(out_dir / f"{prefix}learning_curves.csv", lc.to_csv(index=False))
         plot_learning_curves(lc, out_dir / f"{prefix}learning_curves.png")
         curves, runs = curves_table(results)
-        ratios = []
+        ratios, ceiling_of = [], []
         for r, row in zip(results, runs.itertuples()):
             d = r.config
+            threads = d.train.threads or max(1, len(os.sched_getaffinity(0)))
+            if threads not in ceilings:
+                before = torch.get_num_threads()
+                torch.set_num_threads(threads)
+                ceilings[threads] = matmul_ceiling()
+                torch.set_num_threads(before)
             hist_src = 1.0  # source tokens per target token ≈ 1 (+2 control tokens)
             flops = train_flops_per_token(d.model.cell, d.model.emb, d.model.hidden, len(r.vocab), hist_src)
-            ratios.append(row.tokens_per_s * flops / 1e9 / ceiling)
-        runs["matmul_ceiling_gflops"] = ceiling
+            ceiling_of.append(ceilings[threads])
+            ratios.append(row.tokens_per_s * flops / 1e9 / ceilings[threads])
+        runs["matmul_ceiling_gflops"] = ceiling_of
         runs["throughput_vs_ceiling"] = ratios
         io.write_text(out_dir / f"{prefix}curves.csv", curves.to_csv(index=False))
         io.write_text(out_dir / f"{prefix}runs.csv", runs.to_csv(index=False))
@@ -371,37 +378,54 @@ def data_benchmarks(data_dir, cache_dir, path: str = "gutenberg-lahiri.zip") -> 
     return pd.DataFrame(rows)
 
 
-def threads_benchmarks(n_batches: int = 40, seed: int = 0) -> pd.DataFrame:
-    """Training steps per second of a GRU h128 / vocab 2k on synthetic batches with one
-    torch thread and with one per core, *as the machine is loaded now* (the load average
-    is recorded): on a machine whose cores are busy, several threads per process
-    oversubscribe it. This is why a study's workers train with one thread each."""
+def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm")) -> pd.DataFrame:
+    """Training throughput of the replication's recipe (emb/hidden 128, vocab 2k, batch 64,
+    lines ≤ 14 tokens; synthetic lines, so no corpus is needed) with one torch thread and
+    with one per core, *as the machine is loaded now* (the load average is recorded).
+
+    Per row: batches/s and real (non-pad) target tokens/s of pure training steps
+    (forward, backward, Adam; no evaluation), the FLOPs they do (``train_flops_per_token``
+    with the batches' own source/target length ratio), and that as a fraction of the
+    matmul ceiling measured with the *same* thread count just before. On a machine whose
+    cores are busy, several threads per process oversubscribe it; this is why a study's
+    workers train with one thread each."""
     import numpy as np
 
     from neuronstats.config import DataConfig, ModelConfig, RunConfig
     from neuronstats.data.examples import prepare
     from neuronstats.model.train import batch_loss, batches, build_model
 
-    cfg = RunConfig(data=DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14),
-                    model=ModelConfig(emb=128, hidden=128))
-    ds = prepare(cfg.data, cache_dir=False)
+    data = DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14)
+    ds = prepare(data, cache_dir=False)
     ex = ds.examples("train", seed)
-    idx = batches(ex, 64, np.random.default_rng(seed))[:n_batches]
+    idx = batches(ex, 64, np.random.default_rng(seed))[: n_batches + 5]
+    warm, timed = idx[:5], idx[5:]
+    n_tgt = int(sum(ex.tgt_len[b].sum() for b in timed))
+    src_per_tgt = float(sum(ex.src_len[b].sum() for b in timed)) / n_tgt
     rows, before = [], torch.get_num_threads()
-    for threads in (1, max(1, len(os.sched_getaffinity(0)))):
-        torch.set_num_threads(threads)
-        model = build_model(cfg, len(ds.vocab))
-        opt = torch.optim.Adam(model.parameters(), 3e-3)
-        t = time.perf_counter()
-        for b in idx:
-            loss, n = batch_loss(model, ex, b, "cpu")
-            opt.zero_grad()
-            (loss / n).backward()
-            opt.step()
-        secs = time.perf_counter() - t
-        rows.append({"torch_threads": threads, "batches_per_s": len(idx) / secs, "cpus": os.cpu_count(),
-                     "load_average_1min": os.getloadavg()[0]})
+    for cell in cells:
+        cfg = RunConfig(data=data, model=ModelConfig(emb=128, hidden=128, cell=cell))
+        flops = train_flops_per_token(cell, 128, 128, len(ds.vocab), src_per_tgt)
+        for threads in (1, max(1, len(os.sched_getaffinity(0)))):
+            torch.set_num_threads(threads)
+            ceiling = matmul_ceiling()
+            model = build_model(cfg, len(ds.vocab))
+            opt = torch.optim.Adam(model.parameters(), 3e-3)
+            for i, b in enumerate(warm + timed):
+                if i == len(warm):
+                    t = time.perf_counter()
+                loss, n = batch_loss(model, ex, b, "cpu")
+                opt.zero_grad(set_to_none=True)
+                (loss / n).backward()
+                opt.step()
+            secs = time.perf_counter() - t
+            tps = n_tgt / secs
+            rows.append({"cell": cell, "torch_threads": threads, "batches_per_s": len(timed) / secs,
+                         "tokens_per_s": tps, "gflops": tps * flops / 1e9, "matmul_ceiling_gflops": ceiling,
+                         "throughput_vs_ceiling": tps * flops / 1e9 / ceiling, "cpus": os.cpu_count(),
+                         "load_average_1min": os.getloadavg()[0]})
     torch.set_num_threads(before)
     out = pd.DataFrame(rows)
-    out["speed_vs_one_thread"] = out.batches_per_s / out.batches_per_s.iloc[0]
+    one = out[out.torch_threads == 1].set_index("cell").batches_per_s
+    out["speed_vs_one_thread"] = out.batches_per_s / out.cell.map(one)
     return out

@@ -449,7 +449,9 @@ def main(argv=None) -> int:
     bd.add_argument("--cache-dir", default=None, help="cache to measure in (default: a temporary one)")
     bd.set_defaults(func=cmd_bench_data)
     bth = bsub.add_parser("threads", parents=[bench_out], formatter_class=fmt,
-                          help="training speed with one torch thread vs one per core, on the machine as loaded now")
+                          help="training throughput of the replication's recipe (GRU and LSTM) as a fraction of the "
+                               "matmul ceiling, with one torch thread and with one per core, on the machine as "
+                               "loaded now")
     bth.set_defaults(func=cmd_bench_threads)
     bs = bsub.add_parser("stats", parents=[bench_out], formatter_class=fmt,
                          help="speed of the statistics engine vs naive implementations")

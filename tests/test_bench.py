@@ -30,3 +30,14 @@ def test_a_grid_reports_only_cached_models_when_asked(tmp_path):
     assert (tmp_path / "out" / "learning_curves.csv").is_file() and (tmp_path / "out" / "learning_curves.png").is_file()
     assert len(pd.read_csv(tmp_path / "out" / "learning_curves.csv")) >= 1
     assert not list((tmp_path / "cache" / "models").glob("b-*"))
+
+
+def test_training_throughput_is_a_fraction_of_the_ceiling_at_each_thread_count():
+    from neuronstats.bench import threads_benchmarks
+
+    t = threads_benchmarks(n_batches=3, cells=("gru",))
+    assert list(t.torch_threads)[0] == 1 and (t.cell == "gru").all()
+    assert (t.tokens_per_s > 0).all() and (t.matmul_ceiling_gflops > 0).all()
+    # the ratio is the achieved FLOP rate over the ceiling measured with the same threads
+    assert ((t.gflops / t.matmul_ceiling_gflops - t.throughput_vs_ceiling).abs() < 1e-12).all()
+    assert t.speed_vs_one_thread.iloc[0] == 1.0
