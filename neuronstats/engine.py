@@ -69,7 +69,12 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
     """Run ``jobs`` (``{key: (fn, args)}``) and yield ``(key, result)`` as each finishes:
     on Dask when ``client`` is given (retried twice if a worker dies), else here, in
     order. ``deps`` maps a job key to the key whose result it waits for (passed as its
-    last argument)."""
+    last argument).
+
+    On Dask, a job is submitted only once its dependency has finished and a worker
+    thread is free, in the order of ``jobs``. Submitting everything at once lets the
+    scheduler queue long jobs behind each other on one worker while another idles: each
+    job is its own task group of unknown duration, which work stealing leaves alone."""
     deps = deps or {}
     bar = tqdm(total=len(jobs), desc=desc, unit="job", disable=not progress)
     try:
@@ -83,15 +88,30 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
             return
         from dask.distributed import as_completed
 
-        futures, keys = {}, {}
-        for key, (fn, args) in jobs.items():
-            extra = (futures[deps[key]],) if key in deps else ()
-            fut = client.submit(fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
-                                pure=False, retries=2)
-            futures[key], keys[fut.key] = fut, key
-        for fut in as_completed(list(futures.values())):
+        results, pending, keys = {}, list(jobs), {}
+        running = as_completed()
+
+        def fill():
+            slots = max(1, sum(client.nthreads().values())) - running.count()
+            for key in [k for k in pending if k not in deps or deps[k] in results][:max(slots, 0)]:
+                fn, args = jobs[key]
+                extra = (results[deps[key]],) if key in deps else ()
+                fut = client.submit(fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
+                                    pure=False, retries=2)
+                pending.remove(key)
+                keys[fut.key] = key
+                running.add(fut)
+
+        fill()
+        while running.count() or pending:
+            if not running.count():  # a dependency that never ran: a bug in the caller's deps
+                raise ValueError(f"jobs {pending} wait for jobs that are not in this run")
+            fut = next(running)
+            key = keys[fut.key]
+            results[key] = fut.result()
+            fill()
             bar.update()
-            yield keys[fut.key], fut.result()
+            yield key, results[key]
     finally:
         bar.close()
 

@@ -69,3 +69,22 @@ def test_killed_worker_job_is_retried_with_identical_result(tmp_path):
     assert killed, "training finished before a checkpoint was seen; make the model train longer"
     assert results["m"] == ref
     torch.set_num_threads(1)
+
+
+def _timed_job(seconds, *dep):
+    start = time.time()
+    time.sleep(seconds)
+    return {"start": start, "end": time.time(), "pid": os.getpid(), "dep": dep}
+
+
+def test_a_free_worker_takes_the_next_job_while_a_long_one_runs():
+    # one long job and three short ones, the last short one waiting for the second: the
+    # jobs after the long one must all run on the other worker, not queue behind it
+    jobs = {"long": (_timed_job, (3.0,)), "a": (_timed_job, (0.2,)), "b": (_timed_job, (0.2,)),
+            "c": (_timed_job, (0.2,))}
+    with dask_session(workers=2) as client:
+        done = dict(run_jobs(jobs, client, deps={"c": "a"}))
+    assert set(done) == set(jobs)
+    assert done["c"]["dep"][0]["end"] == done["a"]["end"]  # c got a's result
+    assert max(done[k]["end"] for k in "abc") < done["long"]["end"]
+    assert {done[k]["pid"] for k in "abc"} == {done["a"]["pid"]} != {done["long"]["pid"]}
