@@ -286,7 +286,8 @@ def finding_key(name: str, dataset: str, cell: str, model_dirs: list, examples_k
 
 
 def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
-                  analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None) -> dict:
+                  analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None,
+                  which=("trained", "untrained")) -> dict:
     """:func:`_cell_findings` on one thread (torch and BLAS): the same numbers whether it
     runs in a single-thread Dask worker or in this process, whatever its thread count."""
     import torch
@@ -297,16 +298,18 @@ def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: b
     try:
         with threadpool_limits(1):
             return _cell_findings(dataset, cell, model_dirs, tmpl, fine_tuned, names, analysis, partial_dir,
-                                  data_dir, cache_dir)
+                                  data_dir, cache_dir, which)
     finally:
         torch.set_num_threads(before)
 
 
 def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
-                   analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None) -> dict:
-    """Positioning and every finding for one dataset × cell (one job). Each result is
-    cached in ``partial_dir`` under its content key, so a killed study resumes at
-    finding granularity and a changed input never reuses an old result.
+                   analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None,
+                   which=("trained", "untrained")) -> dict:
+    """Positioning and every finding for one dataset × cell, on the trained models and/or
+    (``which``) their untrained baseline. Each result is cached in ``partial_dir`` under
+    its content key, so a killed study resumes at finding granularity and a changed input
+    never reuses an old result.
 
     Returns ``{name: {"rows", "seed_values", "figure_data", "seconds"}}`` and ``"_vocab"``."""
     from neuronstats.data.examples import prepare
@@ -322,9 +325,10 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     a = analysis
     fcfg = a.findings_config()
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
-    variants = [(cell, [t.model for t in trained], fcfg, "")]
-    if a.untrained_baseline:  # the same architecture and seeds, never trained: where a test rejects here too, it
-        # cannot tell a trained mechanism from a random network (the ledger then uses trained_vs_untrained rows)
+    variants = [(cell, [t.model for t in trained], fcfg, "")] if "trained" in which else []
+    if a.untrained_baseline and "untrained" in which:
+        # the same architecture and seeds, never trained: where a test rejects here too, it cannot
+        # tell a trained mechanism from a random network (the ledger then uses trained_vs_untrained rows)
         from neuronstats.model.train import untrained_models
 
         untrained = [untrained_models(t.config, len(vocab), [t.config.train.seed])[0] for t in trained]
@@ -374,12 +378,19 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
             for cell in study.cells_of(ds):
                 dirs = [trained[study.config(ds, cell, s).name]["run_dir"] for s in study.seeds]
                 names = study.dataset_findings.get(ds, study.analysis.findings)
-                jobs[(ds, cell)] = (cell_findings, (ds, cell, dirs, tmpl, ds in study.dataset_init, names,
-                                                    study.analysis, str(out_dir / ".partial"), data_dir, cache_dir))
-        results = {}
+                # trained models and untrained baseline as two jobs: they take about as long, and
+                # two shorter jobs balance the workers better than one
+                for which in ("trained", "untrained") if study.analysis.untrained_baseline else ("trained",):
+                    jobs[(ds, cell, which)] = (cell_findings, (
+                        ds, cell, dirs, tmpl, ds in study.dataset_init, names, study.analysis,
+                        str(out_dir / ".partial"), data_dir, cache_dir, (which,)))
+        done = {}
         for k, (job, res) in enumerate(run_jobs(jobs, client, progress=progress, desc="findings"), 1):
-            results[job] = res
-            _say(log, f"findings {k} of {len(jobs)}: {job[0]} {job[1]} done")
+            done[job] = res
+            _say(log, f"findings {k} of {len(jobs)}: {job[0]} {job[1]} {job[2]} done")
+        results = {}
+        for job in jobs:  # in the study's order, whatever order the jobs finished in
+            results.setdefault(job[:2], {}).update(done[job])
     summary = write_reports(study, results, out_dir)
     manifest = {"study": study.name, "study_file": study.source, "seeds": study.seeds, "cells": study.cells,
                 "datasets": {k: v.to_dict() for k, v in study.datasets.items()},
