@@ -74,7 +74,8 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
     On Dask, a job is submitted only once its dependency has finished and a worker
     thread is free, in the order of ``jobs``. Submitting everything at once lets the
     scheduler queue long jobs behind each other on one worker while another idles: each
-    job is its own task group of unknown duration, which work stealing leaves alone."""
+    job is its own task group of unknown duration, which work stealing leaves alone.
+    (An adaptive cluster therefore needs its minimum set: no queue forms to scale it.)"""
     deps = deps or {}
     bar = tqdm(total=len(jobs), desc=desc, unit="job", disable=not progress)
     try:
