@@ -22,15 +22,21 @@ from neuronstats.config import config_from_dict, read_toml
 from neuronstats.errors import InputError
 
 
-def matmul_ceiling(n: int = 1024, repeats: int = 20) -> float:
-    """Best-of-``repeats`` float32 GFLOP/s of an n×n matmul with torch's threads."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
+def matmul_ceiling(n: int = 1024, repeats: int = 20, threads: int | None = None) -> float:
+    """Best-of-``repeats`` float32 GFLOP/s of an n×n matmul with ``threads`` torch threads
+    (default: torch's current setting, which is restored)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
+    try:
+        a, b = torch.randn(n, n), torch.randn(n, n)
         a @ b
-        best = min(best, time.perf_counter() - t)
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - t)
+    finally:
+        torch.set_num_threads(before)
     return 2 * n**3 / best / 1e9
 
 
@@ -175,10 +181,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
             d = r.config
             threads = d.train.threads or max(1, len(os.sched_getaffinity(0)))
             if threads not in ceilings:
-                before = torch.get_num_threads()
-                torch.set_num_threads(threads)
-                ceilings[threads] = matmul_ceiling()
-                torch.set_num_threads(before)
+                ceilings[threads] = matmul_ceiling(threads=threads)
             hist_src = 1.0  # source tokens per target token ≈ 1 (+2 control tokens)
             flops = train_flops_per_token(d.model.cell, d.model.emb, d.model.hidden, len(r.vocab), hist_src)
             ceiling_of.append(ceilings[threads])
