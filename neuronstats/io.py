@@ -42,6 +42,13 @@ def save_torch(path, obj) -> None:
     _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
+def copy_file(src, dst) -> None:
+    """Copy ``src`` to ``dst`` atomically."""
+    import shutil
+
+    _atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
+
+
 def write_npz(path, **arrays) -> None:
     """A compressed ``.npz`` (atomic)."""
     import numpy as np

@@ -8,7 +8,10 @@ killed mid-way and resumed from its last per-epoch checkpoint ends with the same
 weights as an uninterrupted run. Trained models are cached under
 ``<cache root>/models/<name>-<key>/`` where the key (:func:`model_key`) covers the
 config, the prepared data's content key, the parent model (fine-tuning) and
-:data:`TRAIN_VERSION`; a changed input never returns an old model.
+:data:`TRAIN_VERSION`; a changed input never returns an old model. A run stopped by
+``max_epochs`` keeps its last checkpoint (``continue.pt``): the same config with a
+larger ``max_epochs`` continues it instead of training from scratch, to the weights an
+uninterrupted run would reach (nothing in epoch e depends on ``max_epochs``).
 
 A non-finite loss stops training with :class:`TrainingDiverged`; such a model is
 never cached. Held-out positioning accuracy is also measured at log-spaced counts of
@@ -40,6 +43,7 @@ from neuronstats.model.seq2seq import Seq2Seq
 logger = logging.getLogger(__name__)
 
 TRAIN_VERSION = 2  # bump when the training code changes the weights it produces
+CONTINUE = "continue.pt"  # the checkpoint a run stopped by max_epochs keeps, for a larger budget
 CURVE_START = 10_000  # learning-curve points at 10k, 20k, 40k, ... training pairs seen
 
 
@@ -251,6 +255,10 @@ def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, lo
     state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0,
              "curve": [], "pairs_seen": 0}
     ckpt = run_dir / "checkpoint.pt"
+    if not ckpt.exists() and (shorter := _shorter_run(cfg, run_dir.parent, ds.key, parent.key if parent else "")):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        io.copy_file(shorter / CONTINUE, ckpt)
+        _log(log, f"continuing {shorter.name} (stopped by max_epochs) up to max_epochs = {cfg.train.max_epochs}")
     if ckpt.exists():
         saved = torch.load(ckpt, map_location=device, weights_only=False)
         check_vocab(saved["vocab"], ds.vocab, ckpt)
@@ -345,9 +353,24 @@ def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, lo
     io.write_json(run_dir / "metrics.json", metrics)
     io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
                           "state": {k: v.cpu() for k, v in model.state_dict().items()}})
-    ckpt.unlink(missing_ok=True)
+    if stopped == "max_epochs" and ckpt.exists():
+        ckpt.replace(run_dir / CONTINUE)  # a larger max_epochs continues from here (_shorter_run)
+    else:
+        ckpt.unlink(missing_ok=True)
     return TrainResult(cfg, run_dir, model, ds.vocab, state["history"], test, device_description(device),
                        stopped, state["elapsed"], key)
+
+
+def _shorter_run(cfg: RunConfig, models: Path, data_key: str, parent_key: str) -> Path | None:
+    """The finished run of this very config but a smaller ``max_epochs`` (the largest
+    such) that stopped by max_epochs and kept its checkpoint, or None. Its key, computed
+    with its max_epochs, proves the same data, parent, seed and code."""
+    for epochs in range(cfg.train.max_epochs - 1, 0, -1):
+        key = model_key(replace(cfg, train={"max_epochs": epochs}), data_key, parent_key)
+        for run in sorted(models.glob(f"*-{key}")):
+            if (run / CONTINUE).is_file() and (run / "model.pt").is_file():
+                return run
+    return None
 
 
 def _log(log, msg: str) -> None:

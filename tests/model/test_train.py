@@ -130,3 +130,33 @@ def test_model_key_covers_the_data_content(tmp_path):
     cfg = RunConfig(data=DataConfig(source="text", path="corpus.txt", min_len=3, max_len=8))
     ka, kb, kc = (resolve_key(cfg, tmp_path / n) for n in "abc")
     assert ka != kb and ka == kc
+
+
+def test_larger_max_epochs_continues_a_finished_run_to_identical_weights(tmp_path, monkeypatch):
+    ref = train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path / "ref", progress=False)
+    assert ref.stopped == "max_epochs" and len(ref.history) == 3
+    short = train(tiny_config(max_epochs=2, patience=5), cache_dir=tmp_path / "run", progress=False)
+    assert (short.run_dir / "continue.pt").is_file() and not (short.run_dir / "checkpoint.pt").exists()
+    epochs, real = [], train_mod._epoch_examples
+
+    def recording(ds, cfg, epoch):
+        epochs.append(epoch)
+        return real(ds, cfg, epoch)
+
+    monkeypatch.setattr(train_mod, "_epoch_examples", recording)
+    logs = []
+    longer = train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path / "run", progress=False,
+                   log=logs.append)
+    assert any("continuing" in m and short.run_dir.name in m for m in logs)
+    assert longer.run_dir != short.run_dir and len(longer.history) == 3
+    assert epochs == [2]  # only the third epoch was trained
+    assert torch.equal(_weights(ref.model), _weights(longer.model)) and longer.test == ref.test
+    assert (short.run_dir / "model.pt").is_file()  # the shorter run stays cached as it was
+
+
+def test_an_early_stopped_run_is_not_continued(tmp_path):
+    first = train(tiny_config(max_epochs=2, patience=5), cache_dir=tmp_path, progress=False)
+    (first.run_dir / "continue.pt").unlink()  # as a run that stopped early leaves it
+    logs = []
+    train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path, progress=False, log=logs.append)
+    assert not any("continuing" in m for m in logs)
