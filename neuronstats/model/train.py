@@ -9,9 +9,10 @@ weights as an uninterrupted run. Trained models are cached under
 ``<cache root>/models/<name>-<key>/`` where the key (:func:`model_key`) covers the
 config, the prepared data's content key, the parent model (fine-tuning) and
 :data:`TRAIN_VERSION`; a changed input never returns an old model. A run stopped by
-``max_epochs`` keeps its last checkpoint (``continue.pt``): the same config with a
-larger ``max_epochs`` continues it instead of training from scratch, to the weights an
-uninterrupted run would reach (nothing in epoch e depends on ``max_epochs``).
+``max_epochs`` keeps its last checkpoint (``continue.pt``, about 4× the model file): the
+same config with a larger ``max_epochs`` continues it instead of training from scratch,
+to the weights an uninterrupted run would reach on the same device (nothing in epoch e
+depends on ``max_epochs``). A run cut by ``max_minutes`` or by early stopping keeps none.
 
 A non-finite loss stops training with :class:`TrainingDiverged`; such a model is
 never cached. Held-out positioning accuracy is also measured at log-spaced counts of
@@ -227,7 +228,8 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     if cfg.init is not None:  # fine-tuning: the parent first (cached, or trained now)
         parent = train(cfg.init, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log)
     reuse = dataset is not None and dataset.key and parent is None  # its key is data_key(cfg.data)
-    key = model_key(cfg, dataset.key if reuse else _data_key(cfg, data_dir), parent.key if parent else "")
+    dkey = dataset.key if reuse else _data_key(cfg, data_dir)
+    key = model_key(cfg, dkey, parent.key if parent else "")
     run_dir = run_dir_for(cfg, cache_dir, key=key)
     final = run_dir / "model.pt"
     if final.exists():
@@ -235,10 +237,10 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     with io.exclusive(run_dir.parent / f".{key}.lock"):  # one trainer per model (content key), across processes
         if final.exists():  # another process finished it while we waited
             return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
-        return _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, log)
+        return _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log)
 
 
-def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, log) -> TrainResult:
+def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log) -> TrainResult:
     final = run_dir / "model.pt"
     _set_threads(cfg)
     device = resolve_device(cfg.train.device)
@@ -255,7 +257,7 @@ def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, lo
     state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0,
              "curve": [], "pairs_seen": 0}
     ckpt = run_dir / "checkpoint.pt"
-    if not ckpt.exists() and (shorter := _shorter_run(cfg, run_dir.parent, ds.key, parent.key if parent else "")):
+    if not ckpt.exists() and (shorter := _shorter_run(cfg, run_dir.parent, dkey, parent.key if parent else "")):
         run_dir.mkdir(parents=True, exist_ok=True)
         io.copy_file(shorter / CONTINUE, ckpt)
         _log(log, f"continuing {shorter.name} (stopped by max_epochs) up to max_epochs = {cfg.train.max_epochs}")
@@ -272,6 +274,9 @@ def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, lo
     stopped = "max_epochs"
     limit_s = cfg.train.max_minutes * 60
     while state["epoch"] < cfg.train.max_epochs:
+        if state["bad"] >= cfg.train.patience:  # killed after an early-stopping epoch's checkpoint
+            stopped = "early_stopping"
+            break
         if limit_s and state["elapsed"] >= limit_s:
             stopped = "max_minutes"
             break
@@ -353,7 +358,7 @@ def _train(cfg, run_dir, key, parent, data_dir, cache_dir, progress, dataset, lo
     io.write_json(run_dir / "metrics.json", metrics)
     io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
                           "state": {k: v.cpu() for k, v in model.state_dict().items()}})
-    if stopped == "max_epochs" and ckpt.exists():
+    if stopped == "max_epochs" and ckpt.exists() and not (limit_s and state["elapsed"] >= limit_s):
         ckpt.replace(run_dir / CONTINUE)  # a larger max_epochs continues from here (_shorter_run)
     else:
         ckpt.unlink(missing_ok=True)

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -132,10 +134,16 @@ def test_model_key_covers_the_data_content(tmp_path):
     assert ka != kb and ka == kc
 
 
+def _untimed(history):
+    return [{k: v for k, v in h.items() if k not in ("minutes", "tokens_per_s")} for h in history]
+
+
 def test_larger_max_epochs_continues_a_finished_run_to_identical_weights(tmp_path, monkeypatch):
-    ref = train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path / "ref", progress=False)
+    monkeypatch.setattr(train_mod, "CURVE_START", 40)  # learning-curve points on the tiny corpus too
+    cfg = dict(patience=5, lr_decay=0.5, early_stop_on="accuracy")
+    ref = train(tiny_config(max_epochs=3, **cfg), cache_dir=tmp_path / "ref", progress=False)
     assert ref.stopped == "max_epochs" and len(ref.history) == 3
-    short = train(tiny_config(max_epochs=2, patience=5), cache_dir=tmp_path / "run", progress=False)
+    short = train(tiny_config(max_epochs=2, **cfg), cache_dir=tmp_path / "run", progress=False)
     assert (short.run_dir / "continue.pt").is_file() and not (short.run_dir / "checkpoint.pt").exists()
     epochs, real = [], train_mod._epoch_examples
 
@@ -145,18 +153,76 @@ def test_larger_max_epochs_continues_a_finished_run_to_identical_weights(tmp_pat
 
     monkeypatch.setattr(train_mod, "_epoch_examples", recording)
     logs = []
-    longer = train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path / "run", progress=False,
-                   log=logs.append)
+    longer = train(tiny_config(max_epochs=3, **cfg), cache_dir=tmp_path / "run", progress=False, log=logs.append)
     assert any("continuing" in m and short.run_dir.name in m for m in logs)
-    assert longer.run_dir != short.run_dir and len(longer.history) == 3
     assert epochs == [2]  # only the third epoch was trained
     assert torch.equal(_weights(ref.model), _weights(longer.model)) and longer.test == ref.test
+    assert _untimed(longer.history) == _untimed(ref.history)  # lr schedule, losses, accuracies, pairs seen
+    curve = [json.loads((r.run_dir / "metrics.json").read_text())["history_curve"] for r in (ref, longer)]
+    assert len(curve[0]) > 2 and _untimed(curve[1]) == _untimed(curve[0])
     assert (short.run_dir / "model.pt").is_file()  # the shorter run stays cached as it was
 
 
-def test_an_early_stopped_run_is_not_continued(tmp_path):
-    first = train(tiny_config(max_epochs=2, patience=5), cache_dir=tmp_path, progress=False)
-    (first.run_dir / "continue.pt").unlink()  # as a run that stopped early leaves it
+def test_only_the_same_config_is_continued(tmp_path):
+    train(tiny_config(max_epochs=1, patience=5), cache_dir=tmp_path, progress=False)
     logs = []
-    train(tiny_config(max_epochs=3, patience=5), cache_dir=tmp_path, progress=False, log=logs.append)
+    train(tiny_config(max_epochs=2, patience=5, seed=1), cache_dir=tmp_path, progress=False, log=logs.append)
+    train(tiny_config(max_epochs=2, patience=5, lr=1e-3), cache_dir=tmp_path, progress=False, log=logs.append)
     assert not any("continuing" in m for m in logs)
+
+
+def test_a_fine_tuned_model_is_continued(tmp_path):
+    parent = tiny_config(max_epochs=1)
+
+    def tuned(epochs):
+        cfg = tiny_config(max_epochs=epochs, patience=5, lr=1e-3)
+        cfg.name, cfg.init = "tuned", parent
+        return cfg
+
+    ref = train(tuned(2), cache_dir=tmp_path / "ref", progress=False)
+    train(tuned(1), cache_dir=tmp_path / "run", progress=False)
+    logs = []
+    longer = train(tuned(2), cache_dir=tmp_path / "run", progress=False, log=logs.append)
+    assert any("continuing" in m for m in logs)
+    assert torch.equal(_weights(ref.model), _weights(longer.model))
+
+
+def _rising_val_loss(monkeypatch):
+    """Validation loss that rises every epoch: with patience 1 training stops after epoch 2."""
+    calls = {"n": 0}
+
+    def rising(*a, **k):
+        calls["n"] += 1
+        return float(calls["n"])
+
+    monkeypatch.setattr(train_mod, "eval_loss", rising)
+
+
+def test_an_early_stopped_run_keeps_no_checkpoint_and_is_not_continued(tmp_path, monkeypatch):
+    _rising_val_loss(monkeypatch)
+    first = train(tiny_config(max_epochs=2, patience=1), cache_dir=tmp_path, progress=False)
+    assert first.stopped == "early_stopping" and len(first.history) == 2
+    assert not (first.run_dir / "continue.pt").exists()
+    logs = []
+    train(tiny_config(max_epochs=3, patience=1), cache_dir=tmp_path, progress=False, log=logs.append)
+    assert not any("continuing" in m for m in logs)
+
+
+def test_killed_after_the_early_stopping_epoch_resumes_to_early_stopping(tmp_path, monkeypatch):
+    _rising_val_loss(monkeypatch)
+    cfg = tiny_config(max_epochs=4, patience=1)
+    ref = train(cfg, cache_dir=tmp_path / "ref", progress=False)
+    assert ref.stopped == "early_stopping" and len(ref.history) == 2
+    _rising_val_loss(monkeypatch)
+    real = train_mod.heldout_examples
+
+    def dying(*a, **k):  # after the last checkpoint, before model.pt
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_mod, "heldout_examples", dying)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, cache_dir=tmp_path / "run", progress=False)
+    monkeypatch.setattr(train_mod, "heldout_examples", real)
+    resumed = train(cfg, cache_dir=tmp_path / "run", progress=False)
+    assert resumed.stopped == "early_stopping" and len(resumed.history) == 2
+    assert torch.equal(_weights(ref.model), _weights(resumed.model))
