@@ -161,7 +161,6 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     from neuronstats.model.train import run_dir_for, train
 
     out_dir = Path(out_dir)
-    ceilings = {}  # GFLOP/s with the thread count each configuration trains with
     results = []
     curves = runs = pd.DataFrame()
     for cfg in load_configs(grid_path):
@@ -176,18 +175,16 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
         io.write_text(out_dir / f"{prefix}learning_curves.csv", lc.to_csv(index=False))
         plot_learning_curves(lc, out_dir / f"{prefix}learning_curves.png")
         curves, runs = curves_table(results)
-        ratios, ceiling_of = [], []
-        for r, row in zip(results, runs.itertuples()):
-            d = r.config
-            threads = d.train.threads or max(1, len(os.sched_getaffinity(0)))
-            if threads not in ceilings:
-                ceilings[threads] = matmul_ceiling(threads=threads)
-            hist_src = 1.0  # source tokens per target token ≈ 1 (+2 control tokens)
-            flops = train_flops_per_token(d.model.cell, d.model.emb, d.model.hidden, len(r.vocab), hist_src)
-            ceiling_of.append(ceilings[threads])
-            ratios.append(row.tokens_per_s * flops / 1e9 / ceilings[threads])
+        # Each run's ratio is against the ceiling its training measured right after its last epoch,
+        # under the same load (`train`); runs that recorded none (GPU runs, models trained before
+        # the ceiling was recorded) get none: a ceiling measured now would be another machine state.
+        ceiling_of = [r.matmul_ceiling_gflops if r.matmul_ceiling_gflops else float("nan") for r in results]
+        flops = [train_flops_per_token(r.config.model.cell, r.config.model.emb, r.config.model.hidden,
+                                       len(r.vocab), 1.0)  # source tokens per target token ≈ 1
+                 for r in results]
         runs["matmul_ceiling_gflops"] = ceiling_of
-        runs["throughput_vs_ceiling"] = ratios
+        runs["throughput_vs_ceiling"] = runs.tokens_per_s * pd.Series(flops, index=runs.index) / 1e9 / runs[
+            "matmul_ceiling_gflops"]
         io.write_text(out_dir / f"{prefix}curves.csv", curves.to_csv(index=False))
         io.write_text(out_dir / f"{prefix}runs.csv", runs.to_csv(index=False))
         plot_curves(curves, out_dir / f"{prefix}curves.png")

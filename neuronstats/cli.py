@@ -76,6 +76,10 @@ def cmd_bench(a) -> int:
     log = _log_to(out / "bench.log")
     _, runs = run_bench(a.grid, a.data_dir, out, cache_dir=a.cache_dir, only=a.only, log=log,
                         progress=not a.quiet, cached_only=a.cached_only, prefix=a.prefix)
+    if runs.empty:
+        why = "none is trained yet (--cached-only)" if a.cached_only else "none matches --only"
+        print(f"{a.grid}: no configuration to report: {why}; no tables written")
+        return 1
     print(runs[["config", "epochs", "minutes", "best_val_accuracy", "test_accuracy",
                 "throughput_vs_ceiling"]].to_string(index=False))
     return 0

@@ -41,3 +41,24 @@ def test_training_throughput_is_a_fraction_of_the_ceiling_at_each_thread_count()
     # a FLOP count or a ceiling off by a factor of several would put the ratio outside (0, 2)
     assert t.throughput_vs_ceiling.between(0, 2, inclusive="neither").all()
     assert t.speed_vs_one_thread.iloc[0] == 1.0
+
+
+def test_a_runs_throughput_ratio_uses_the_ceiling_measured_when_it_trained(tmp_path):
+    import json
+
+    cfg = learnable_config(max_epochs=2)
+    res = train(cfg, cache_dir=tmp_path / "cache", progress=False)
+    assert res.matmul_ceiling_gflops > 0  # measured right after training, on this CPU
+    grid = tmp_path / "grid.toml"
+    body = dump_config(cfg).split("\n", 1)[1].replace("[data]", "[defaults.data]").replace(
+        "[model]", "[defaults.model]").replace("[train]", "[defaults.train]")
+    grid.write_text(body + f'\n[[run]]\nname = "{cfg.name}"\n')
+    _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
+    assert runs.matmul_ceiling_gflops.tolist() == [res.matmul_ceiling_gflops]  # not re-measured at collection
+    assert runs.throughput_vs_ceiling.between(0, 2, inclusive="neither").all()
+    # a model trained before runs recorded their ceiling: no ratio rather than one against today's CPU
+    metrics = json.loads((res.run_dir / "metrics.json").read_text())
+    del metrics["matmul_ceiling_gflops"]
+    (res.run_dir / "metrics.json").write_text(json.dumps(metrics))
+    _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
+    assert runs.matmul_ceiling_gflops.isna().all() and runs.throughput_vs_ceiling.isna().all()

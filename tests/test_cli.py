@@ -108,3 +108,16 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "disk full while writing" in err[0] and "checkpoint.pt" in err[0]
+
+
+def test_bench_train_with_nothing_cached_says_so(tmp_path, capsys):
+    cfg = tmp_path / "grid.toml"
+    body = dump_config(tiny_config()).split("\n", 1)[1]
+    for section in ("data", "model", "train"):
+        body = body.replace(f"[{section}]", f"[defaults.{section}]")
+    cfg.write_text(body + '\n[[run]]\nname = "a"\n')
+    out = tmp_path / "bench"
+    assert main(["bench", "train", str(cfg), "--cached-only", "--cache-dir", str(tmp_path / "cache"),
+                 "--out", str(out), "--quiet"]) == 1
+    assert "none is trained yet" in capsys.readouterr().out
+    assert not list(out.glob("*.csv")) and not list((tmp_path / "cache").glob("models/*/model.pt"))

@@ -79,6 +79,7 @@ class TrainResult:
     stopped: str = ""
     train_seconds: float = 0.0
     key: str = ""
+    matmul_ceiling_gflops: float | None = None  # measured right after training (CPU runs); None if not
 
 
 def build_model(cfg: RunConfig, vocab_size: int) -> Seq2Seq:
@@ -350,11 +351,19 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
     test_ex = heldout_examples(ds, cfg)
     test = positioning_accuracy(model, test_ex, device=device)
     test["n_dropped_unk"] = test_ex.n_dropped_unk
+    # The CPU's matmul ceiling with this run's threads, measured now, under the load the run trained
+    # under: a throughput ratio against a ceiling measured later (when a bench collects cached runs)
+    # would divide by a number the run never saw.
+    ceiling = None
+    if str(device) == "cpu":
+        from neuronstats.bench import matmul_ceiling
+
+        ceiling = matmul_ceiling(repeats=5)
     metrics = {"config_hash": cfg.hash(), "model_key": key, "data_key": ds.key, "parent_key": parent.key if parent
                else "", "train_version": TRAIN_VERSION, "name": cfg.name, "device": device_description(device),
                "stopped": stopped, "train_seconds": state["elapsed"], "history": state["history"],
                "history_curve": state["curve"], "test": test, "data": ds.summary(),
-               "n_params": sum(p.numel() for p in model.parameters())}
+               "n_params": sum(p.numel() for p in model.parameters()), "matmul_ceiling_gflops": ceiling}
     io.write_json(run_dir / "metrics.json", metrics)
     io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
                           "state": {k: v.cpu() for k, v in model.state_dict().items()}})
@@ -363,7 +372,7 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
     else:
         ckpt.unlink(missing_ok=True)
     return TrainResult(cfg, run_dir, model, ds.vocab, state["history"], test, device_description(device),
-                       stopped, state["elapsed"], key)
+                       stopped, state["elapsed"], key, ceiling)
 
 
 def _shorter_run(cfg: RunConfig, models: Path, data_key: str, parent_key: str) -> Path | None:
@@ -427,7 +436,8 @@ def load_trained(run_dir, dataset: Dataset | None = None, data_dir=None) -> Trai
         check_vocab(vocab.to_dict(), dataset.vocab, run_dir / "model.pt")
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return TrainResult(cfg, run_dir, model, vocab, metrics["history"], metrics["test"], metrics["device"],
-                       metrics["stopped"], metrics["train_seconds"], metrics.get("model_key", ""))
+                       metrics["stopped"], metrics["train_seconds"], metrics.get("model_key", ""),
+                       metrics.get("matmul_ceiling_gflops"))
 
 
 def replace(cfg: RunConfig, **sections) -> RunConfig:
