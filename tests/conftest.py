@@ -42,3 +42,14 @@ def learnable_config(**train) -> RunConfig:
                           max_eval=500, max_test=500)
     cfg.model.hidden = cfg.model.emb = 48
     return cfg
+
+
+def write_grid(path: Path, cfg: RunConfig, runs: str) -> Path:
+    """A bench grid file: ``cfg`` as its [defaults] and ``runs`` (its [[run]] tables) after it."""
+    from neuronstats.config import dump_config
+
+    body = dump_config(cfg).split("\n", 1)[1]  # without the config's own name line
+    for section in ("data", "model", "train"):
+        body = body.replace(f"[{section}]", f"[defaults.{section}]")
+    path.write_text(body + "\n" + runs)
+    return path

@@ -4,9 +4,8 @@ points, and a study's models reported without training them."""
 import pandas as pd
 
 from neuronstats.bench import learning_curves_table, load_configs, run_bench
-from neuronstats.config import dump_config
 from neuronstats.model.train import train
-from tests.conftest import learnable_config
+from tests.conftest import learnable_config, write_grid
 
 
 def test_learning_curves_are_read_from_training_runs(tmp_path):
@@ -19,10 +18,7 @@ def test_learning_curves_are_read_from_training_runs(tmp_path):
 
 def test_a_grid_reports_only_cached_models_when_asked(tmp_path):
     cfg = learnable_config(max_epochs=4)
-    grid = tmp_path / "grid.toml"
-    body = dump_config(cfg).split("\n", 1)[1].replace("[data]", "[defaults.data]").replace(
-        "[model]", "[defaults.model]").replace("[train]", "[defaults.train]")
-    grid.write_text(body + '\n[[run]]\nname = "a"\n\n[[run]]\nname = "b"\ntrain = { seed = 1 }\n')
+    grid = write_grid(tmp_path / "grid.toml", cfg, '[[run]]\nname = "a"\n\n[[run]]\nname = "b"\ntrain = { seed = 1 }\n')
     assert [c.name for c in load_configs(grid)] == ["a", "b"]
     train(load_configs(grid)[0], cache_dir=tmp_path / "cache", progress=False)
     _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
@@ -49,10 +45,7 @@ def test_a_runs_throughput_ratio_uses_the_ceiling_measured_when_it_trained(tmp_p
     cfg = learnable_config(max_epochs=2)
     res = train(cfg, cache_dir=tmp_path / "cache", progress=False)
     assert res.matmul_ceiling_gflops > 0  # measured right after training, on this CPU
-    grid = tmp_path / "grid.toml"
-    body = dump_config(cfg).split("\n", 1)[1].replace("[data]", "[defaults.data]").replace(
-        "[model]", "[defaults.model]").replace("[train]", "[defaults.train]")
-    grid.write_text(body + f'\n[[run]]\nname = "{cfg.name}"\n')
+    grid = write_grid(tmp_path / "grid.toml", cfg, f'[[run]]\nname = "{cfg.name}"\n')
     _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
     assert runs.matmul_ceiling_gflops.tolist() == [res.matmul_ceiling_gflops]  # not re-measured at collection
     assert runs.throughput_vs_ceiling.between(0, 2, inclusive="neither").all()

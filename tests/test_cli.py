@@ -2,7 +2,7 @@ import pytest
 
 from neuronstats.cli import main
 from neuronstats.config import dump_config
-from tests.conftest import tiny_config
+from tests.conftest import tiny_config, write_grid
 
 
 def test_train_then_evaluate_from_the_cli(tmp_path, capsys):
@@ -111,11 +111,7 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
 
 
 def test_bench_train_with_nothing_cached_says_so(tmp_path, capsys):
-    cfg = tmp_path / "grid.toml"
-    body = dump_config(tiny_config()).split("\n", 1)[1]
-    for section in ("data", "model", "train"):
-        body = body.replace(f"[{section}]", f"[defaults.{section}]")
-    cfg.write_text(body + '\n[[run]]\nname = "a"\n')
+    cfg = write_grid(tmp_path / "grid.toml", tiny_config(), '[[run]]\nname = "a"\n')
     out = tmp_path / "bench"
     assert main(["bench", "train", str(cfg), "--cached-only", "--cache-dir", str(tmp_path / "cache"),
                  "--out", str(out), "--quiet"]) == 1
