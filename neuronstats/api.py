@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from neuronstats.errors import InputError, InsufficientData  # noqa: F401 (re-exported)
+from neuronstats.model.files import model_file
 
 FINDING_VERBS = ("storing", "counting", "triggering", "outputting", "gates", "inputs")
 
@@ -24,11 +25,12 @@ FINDING_VERBS = ("storing", "counting", "triggering", "outputting", "gates", "in
 def _model_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    if (path / "model.pt").is_file():
-        return [path / "model.pt"]
-    files = sorted(path.glob("*/model.pt"))
+    if (found := model_file(path)) is not None:
+        return [found]
+    files = [f for d in sorted(p for p in path.glob("*") if p.is_dir()) if (f := model_file(d)) is not None]
     if not files:
-        raise InputError("no model.pt here", path=path, expected="a model.pt, a run folder, or a folder of run folders")
+        raise InputError("no model here", path=path,
+                         expected="a model.json, a run folder, or a folder of run folders")
     return files
 
 
@@ -37,7 +39,7 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
 
     Parameters
     ----------
-    path : a ``model.pt``, a run folder holding one, a folder of run folders, or a list of
+    path : a ``model.json`` (or legacy ``model.pt``), a run folder holding one, a folder of run folders, or a list of
         any of these (the seeds of one configuration: they must share their data and
         vocabulary).
     split : "test" (the held-out examples every seed is scored on), "val" or "train".
@@ -62,7 +64,7 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     files = [f.resolve() for p in paths for f in _model_files(Path(p).expanduser())]
     if not files:
-        raise InputError("no model given", path=str(path), expected="a model.pt, a run folder, or a list of them")
+        raise InputError("no model given", path=str(path), expected="a model.json, a run folder, or a list of them")
     if len(set(files)) < len(files):
         raise InputError("the same model given twice", path=str(path), expected="each seed's run once")
     for f in files:

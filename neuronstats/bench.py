@@ -158,6 +158,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     and the learning curves (learning_curves.csv/png). ``grid_path`` may also be a study
     TOML (its models). ``cached_only``: skip configurations not trained yet."""
     from neuronstats import io
+    from neuronstats.model.files import has_model
     from neuronstats.model.train import run_dir_for, train
 
     out_dir = Path(out_dir)
@@ -166,7 +167,7 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     for cfg in load_configs(grid_path):
         if only and only not in cfg.name:
             continue
-        if cached_only and not (run_dir_for(cfg, cache_dir, data_dir) / "model.pt").is_file():
+        if cached_only and not has_model(run_dir_for(cfg, cache_dir, data_dir)):
             logging.getLogger(__name__).info("%s: not trained yet, skipped", cfg.name)
             continue
         logging.getLogger(__name__).info("== %s (%s)", cfg.name, cfg.hash())

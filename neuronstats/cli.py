@@ -39,7 +39,7 @@ def cmd_train(a) -> int:
     if a.device:
         cfg.train.device = a.device
     r = train(cfg, data_dir=a.data_dir, cache_dir=a.cache_dir, progress=not a.quiet, log=_log_to())
-    print(f"model: {r.run_dir / 'model.pt'}")
+    print(f"model: {r.run_dir / 'model.json'}")
     print(f"device: {r.device}; trained {r.train_seconds / 60:.1f} min, {len(r.history)} epochs ({r.stopped})")
     print(f"test positioning accuracy: {100 * r.test['accuracy']:.1f} % of {r.test['n']} held-out examples")
     return 0
@@ -135,6 +135,16 @@ def cmd_replicate(a) -> int:
         study = study.subset(seeds=[int(x) for x in a.seeds.split(",")] if a.seeds else None,
                              cells=a.cells.split(",") if a.cells else None,
                              datasets=a.datasets.split(",") if a.datasets else None)
+    if a.export_models:
+        from neuronstats.study import export_cached
+
+        exported = export_cached(study, a.data_dir, a.cache_dir)
+        for name, e in exported.items():
+            print(f"{name}: {100 * e['test_accuracy']:.1f} %, {e['bytes'] / 1e6:.1f} MB -> {study.models}/{name}")
+        print(f"{len(exported)} model(s) exported to {study.models}")
+        return 0
+    if not a.out:
+        raise InputError("replicate needs --out", expected="a results folder, e.g. --out my_results")
     out = check_out_dir(a.out)
     log = _log_to(out / "replicate.log")
     if a.train_only:
@@ -275,7 +285,7 @@ def cmd_bench_microscope(a) -> int:
         cfgs = [c for c in load_grid(a.grid) if c.name == a.from_grid]
         if not cfgs:
             raise InputError(f"no run named {a.from_grid!r}", path=a.grid)
-        a.model = str(train(cfgs[0], data_dir=a.data_dir, progress=False).run_dir / "model.pt")  # cached
+        a.model = str(train(cfgs[0], data_dir=a.data_dir, progress=False).run_dir)  # cached
     if a.model:
         from neuronstats.model.train import load_model
 
@@ -366,8 +376,11 @@ def main(argv=None) -> int:
                        help="run a study: train (cached, resumable), test every claim, write tables, figures, "
                             "the claims ledger and report.html")
     r.add_argument("study")
-    r.add_argument("--out", required=True, help="results folder (the committed replication is results/)")
+    r.add_argument("--out", default="", help="results folder (the committed replication is results/); required "
+                   "except with --export-models")
     r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
+    r.add_argument("--export-models", action="store_true", help="copy the study's trained models from the cache into "
+                   "its model store (the study file's `models`), replacing older ones of the same name; trains nothing")
     r.add_argument("--seeds", default="", help="run on these of the study's seeds only, e.g. 0,1,2 (the report "
                    "says what was left out)")
     r.add_argument("--cells", default="", help="run on these of the study's cells only, e.g. gru")

@@ -34,14 +34,14 @@ def local_cluster(workers: int | None = None):
                         env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
 
 
-def _train_job(cfg, data_dir, cache_dir, _parent=None) -> dict:
-    """One model (cached → loaded; killed → resumed from its checkpoint)."""
+def _train_job(cfg, data_dir, cache_dir, store=None, _parent=None) -> dict:
+    """One model (shipped or cached → loaded; killed → resumed from its checkpoint)."""
     from neuronstats.model.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # workers' progress lines
 
     t = time.perf_counter()
-    res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=False)  # progress through logging
+    res = train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=False, store=store)  # progress: logging
     return {"name": cfg.name, "run_dir": str(res.run_dir), "key": res.key, "test_accuracy": res.test["accuracy"],
             "train_seconds": res.train_seconds, "seconds_this_run": time.perf_counter() - t,
             "epochs": len(res.history), "stopped": res.stopped, "device": res.device}
@@ -121,8 +121,10 @@ def _slug(key) -> str:
     return "-".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-def train_all(configs, data_dir=None, cache_dir=None, client=None, on_done=None, progress: bool = False) -> dict:
-    """Train ``configs`` (RunConfigs); returns ``{name: job result dict}``.
+def train_all(configs, data_dir=None, cache_dir=None, client=None, on_done=None, progress: bool = False,
+              store=None) -> dict:
+    """Train ``configs`` (RunConfigs); returns ``{name: job result dict}``. Models in the
+    shipped ``store`` (by content key) load from there.
 
     Parents of fine-tuned configs are trained first (their jobs are dependencies).
     Prepared data is built once here, before any job, so workers only load it.
@@ -141,7 +143,8 @@ def train_all(configs, data_dir=None, cache_dir=None, client=None, on_done=None,
         if c.init is None:
             prepare(c.data, data_dir, cache_dir=cache_dir, progress=progress)  # cache warm before fan-out
     dd, cd = (str(data_dir) if data_dir else None), (str(cache_dir) if cache_dir else None)
-    jobs = {name: (_train_job, (c, dd, cd)) for name, c in every.items()}
+    st = str(store) if store else None
+    jobs = {name: (_train_job, (c, dd, cd, st)) for name, c in every.items()}
     deps = {name: c.init.name for name, c in every.items() if c.init is not None}
     out = {}
     for k, (name, res) in enumerate(run_jobs(jobs, client, desc="train", deps=deps), 1):

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from neuronstats import __version__, io
-from neuronstats.config import _build, config_from_dict, read_toml
+from neuronstats.config import TrainConfig, _build, config_from_dict, read_toml
 from neuronstats.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,8 @@ class Study:
     dataset_init: dict = field(default_factory=dict)  # dataset -> dataset whose models it fine-tunes
     dataset_paper: dict = field(default_factory=dict)  # dataset -> the paper's dataset it stands for
     dataset_cells: dict = field(default_factory=dict)  # dataset -> the cells it is run with (default: all)
+    cell_train: dict = field(default_factory=dict)  # dataset -> {cell: TrainConfig overrides for that cell}
+    models: str = ""  # the study's model store (neuronstats.model.store): shipped models, found by key
     parents: dict = field(default_factory=dict)  # templates of datasets left out by subset() but fine-tuned from
     subset_of: dict | None = None  # the study file's seeds/cells/datasets when this run covers only part of it
 
@@ -130,8 +132,8 @@ class Study:
     def config(self, ds: str, cell: str, seed: int):
         """The RunConfig of one model (a fine-tuned dataset's carries its parent's as ``init``)."""
         tmpl = self.datasets[ds] if ds in self.datasets else self.parents[ds]
-        cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell),
-                                  train=dataclasses.replace(tmpl.train, seed=seed))
+        train = dataclasses.replace(tmpl.train, seed=seed, **self.cell_train.get(ds, {}).get(cell, {}))
+        cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell), train=train)
         cfg.name = f"{ds}-{cell}-s{seed}"
         if ds in self.dataset_init:
             cfg.init = self.config(self.dataset_init[ds], cell, seed)
@@ -172,7 +174,7 @@ def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
 def load_study(path) -> Study:
     path = Path(path)
     raw = read_toml(path, "a study TOML (see analyses/)")
-    known = {"name", "seeds", "cells", "analysis", "dataset"}
+    known = {"name", "seeds", "cells", "analysis", "dataset", "models"}
     if set(raw) - known:
         raise InputError(f"unknown key(s) {sorted(set(raw) - known)}", path=path, expected=", ".join(sorted(known)))
     seeds, cells = raw.get("seeds", [0]), raw.get("cells", ["gru"])
@@ -182,7 +184,7 @@ def load_study(path) -> Study:
     if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
         raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
     analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
-    datasets, dataset_findings, dataset_init, dataset_paper, dataset_cells = {}, {}, {}, {}, {}
+    datasets, dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train = {}, {}, {}, {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
@@ -199,6 +201,18 @@ def load_study(path) -> Study:
                     and set(dataset_cells[name]) <= set(cells)):
                 raise InputError(f"[[dataset]] {name}: cells = {dataset_cells[name]!r}", path=path,
                                  expected="a non-empty list drawn from the study's cells: " + ", ".join(cells))
+        if "cell_train" in d:  # e.g. cell_train = { lstm = { max_epochs = 24, patience = 4 } }
+            per_cell = d.pop("cell_train")
+            if not (isinstance(per_cell, dict) and set(per_cell) <= set(cells)
+                    and all(isinstance(v, dict) for v in per_cell.values())):
+                raise InputError(f"[[dataset]] {name}: cell_train = {per_cell!r}", path=path,
+                                 expected="a table of the study's cells, each a table of [train] keys")
+            if any("seed" in v for v in per_cell.values()):
+                raise InputError(f"[[dataset]] {name}: cell_train sets a seed", path=path,
+                                 expected="seeds from the study's seeds list only")
+            for c, v in per_cell.items():  # names, types and choices checked like [train]
+                built = _build(TrainConfig, v, f"cell_train.{c}", path)
+                cell_train.setdefault(name, {})[c] = {k: getattr(built, k) for k in v}
         if "init" in d:
             parent = d.pop("init")
             if parent not in datasets:
@@ -209,7 +223,11 @@ def load_study(path) -> Study:
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
     study = Study(raw.get("name", path.stem), seeds, cells, datasets, analysis, str(path),
-                  dataset_findings, dataset_init, dataset_paper, dataset_cells)
+                  dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train=cell_train)
+    if "models" in raw:  # relative to the study file
+        if not isinstance(raw["models"], str) or not raw["models"]:
+            raise InputError(f"models = {raw['models']!r}", path=path, expected="a folder path (the model store)")
+        study.models = str((path.parent / raw["models"]).resolve())
     for _ds, _cell, _seed, cfg in study.runs():
         cfg.check(f"{path} [[dataset]] {_ds}")
     return study
@@ -259,12 +277,39 @@ def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -
 
     t0 = time.perf_counter()
 
+    from neuronstats.model.store import export_model
+
     def done(res, k, n):
+        if study.models and not Path(res["run_dir"]).is_relative_to(study.models):
+            export_model(res["run_dir"], study.models)  # newly trained: the store gets (or replaces) it
         eta = (time.perf_counter() - t0) / k * (n - k)
         _say(log, f"model {k} of {n}: {res['name']} test accuracy {res['test_accuracy']:.3f} "
                   f"({res['train_seconds'] / 60:.1f} min training; training ETA {eta / 60:.0f} min)")
 
-    return train_all([cfg for *_, cfg in study.runs()], data_dir, cache_dir, client=client, on_done=done)
+    return train_all([cfg for *_, cfg in study.runs()], data_dir, cache_dir, client=client, on_done=done,
+                     store=study.models or None)
+
+
+def export_cached(study: Study, data_dir=None, cache_dir=None) -> dict:
+    """Copy the study's models that are trained (in the cache) into its model store, each
+    replacing the store's model of the same name; nothing is trained. Returns
+    ``{name: manifest entry}`` of the models exported."""
+    from neuronstats.model.files import has_model
+    from neuronstats.model.store import export_model, find_in_store
+    from neuronstats.model.train import resolve_key, run_dir_for
+
+    if not study.models:
+        raise InputError("the study names no model store", path=study.source,
+                         expected='a top-level models = "FOLDER" (relative to the study file)')
+    out = {}
+    for *_, cfg in study.runs():
+        key = resolve_key(cfg, data_dir)
+        if find_in_store(study.models, key) is not None:
+            continue
+        run_dir = run_dir_for(cfg, cache_dir, key=key)
+        if has_model(run_dir):
+            out[cfg.name] = export_model(run_dir, study.models, cfg.name)
+    return out
 
 
 def _say(log, msg: str) -> None:

@@ -11,7 +11,7 @@ def test_train_then_evaluate_from_the_cli(tmp_path, capsys):
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "test positioning accuracy" in out and "device: cpu" in out
-    model = next((tmp_path / "cache").glob("models/*/model.pt"))
+    model = next((tmp_path / "cache").glob("models/*/model.json"))
     assert main(["evaluate", str(model), "--split", "val"]) == 0
     assert "val: positioning accuracy" in capsys.readouterr().out
 
@@ -38,7 +38,7 @@ def test_record_and_sweep_from_the_cli(tmp_path, capsys):
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(dump_config(tiny_config()))
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
-    model = str(next((tmp_path / "cache").glob("models/*/model.pt")))
+    model = str(next((tmp_path / "cache").glob("models/*/model.json")))
     capsys.readouterr()
     assert main(["record", model, "--out", str(tmp_path / "rec.npz"), "--limit", "50"]) == 0
     from neuronstats.microscope.record import load_recording
@@ -66,7 +66,7 @@ def test_find_from_the_cli(tmp_path, capsys):
     cfg = tmp_path / "learn.toml"
     cfg.write_text(dump_config(learnable_config()))
     assert main(["train", str(cfg), "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
-    model = str(next((tmp_path / "cache").glob("models/*/model.pt")))
+    model = str(next((tmp_path / "cache").glob("models/*/model.json")))
     capsys.readouterr()
     assert main(["find", model, "--hypothesis", "counting", "--n-perm", "99", "--limit", "300",
                  "--out", str(tmp_path / "ns.json")]) == 0
@@ -116,4 +116,4 @@ def test_bench_train_with_nothing_cached_says_so(tmp_path, capsys):
     assert main(["bench", "train", str(cfg), "--cached-only", "--cache-dir", str(tmp_path / "cache"),
                  "--out", str(out), "--quiet"]) == 1
     assert "none is trained yet" in capsys.readouterr().out
-    assert not list(out.glob("*.csv")) and not list((tmp_path / "cache").glob("models/*/model.pt"))
+    assert not list(out.glob("*.csv")) and not list((tmp_path / "cache").glob("models/*/model.json"))

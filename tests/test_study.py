@@ -179,3 +179,41 @@ def test_the_shipped_study_files_load(name):
     assert list(study.runs()) and set(study.datasets)
     if name in ("replication", "paper_scale"):
         assert study.cells_of("gutenberg-2tokens") == ["gru"] and study.dataset_init["lyrics"] == "gutenberg"
+
+
+def test_cell_train_overrides_one_cells_budget_and_is_checked(tmp_path):
+    text = STUDY.replace("threads = 1\n", "threads = 1\n[dataset.cell_train.lstm]\nmax_epochs = 6\npatience = 3\n")
+    (tmp_path / "s.toml").write_text(text)
+    study = load_study(tmp_path / "s.toml")
+    runs = {(c, s): cfg.train for _, c, s, cfg in study.runs()}
+    assert (runs["lstm", 0].max_epochs, runs["lstm", 0].patience) == (6, 3)
+    assert (runs["gru", 0].max_epochs, runs["gru", 0].patience) == (4, 3)  # the dataset's own (patience default)
+    assert runs["lstm", 1].seed == 1
+    for bad, match in (("max_epoch = 6", "unknown key 'cell_train.lstm.max_epoch'"), ("seed = 3", "seed"),
+                       ("max_epochs = 'six'", "wrong type")):
+        (tmp_path / "bad.toml").write_text(STUDY.replace("threads = 1\n", f"threads = 1\n[dataset.cell_train.lstm]\n"
+                                                                           f"{bad}\n"))
+        with pytest.raises(InputError, match=match):
+            load_study(tmp_path / "bad.toml")
+
+
+def test_a_study_with_a_model_store_exports_what_it_trains_and_then_trains_nothing(tmp_path, monkeypatch):
+    import json
+
+    from neuronstats.cli import main
+    from neuronstats.model import train as train_mod
+
+    (tmp_path / "s.toml").write_text('models = "shipped"\n' + STUDY.replace("seeds = [0, 1]", "seeds = [0]"))
+    study = load_study(tmp_path / "s.toml")
+    assert study.models == str(tmp_path / "shipped")
+    rc = main(["replicate", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o"), "--train-only", "--cache-dir",
+               str(tmp_path / "cache"), "--workers", "0", "--quiet"])
+    manifest = json.loads((tmp_path / "shipped" / "manifest.json").read_text())
+    assert rc == 0 and sorted(manifest) == ["synthetic-gru-s0", "synthetic-lstm-s0"]
+    # a fresh cache (a fresh clone): every model comes from the store, none is trained
+    monkeypatch.setattr(train_mod, "batch_loss", lambda *a, **k: pytest.fail("retrained"))
+    rc = main(["replicate", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o2"), "--train-only", "--cache-dir",
+               str(tmp_path / "fresh"), "--workers", "0", "--quiet"])
+    assert rc == 0 and not (tmp_path / "fresh" / "models").exists()
+    # --export-models copies cached models in (here: nothing new to copy)
+    assert main(["replicate", str(tmp_path / "s.toml"), "--export-models", "--cache-dir", str(tmp_path / "cache")]) == 0

@@ -39,6 +39,8 @@ from neuronstats.data.examples import Dataset, Examples, prepare
 from neuronstats.data.tokenize import Vocab
 from neuronstats.errors import InputError
 from neuronstats.model.decode import positioning_accuracy
+from neuronstats.model.files import has_model, model_file, read_model, save_model
+from neuronstats.model.store import find_in_store
 from neuronstats.model.seq2seq import Seq2Seq
 
 logger = logging.getLogger(__name__)
@@ -173,14 +175,17 @@ def model_key(cfg: RunConfig, data_key: str, parent_key: str = "") -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None = None) -> Path:
-    """Where the model for ``cfg`` is (or will be) cached."""
+def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None = None, store=None) -> Path:
+    """Where the model for ``cfg`` is: in the shipped ``store`` (by content key), else in
+    the cache (or will be trained into it)."""
     from neuronstats.data.cache import cache_root
 
     if key is None:
         key = resolve_key(cfg, data_dir)
+    if store is not None and (shipped := find_in_store(store, key)) is not None:
+        return shipped
     models = cache_root(cache_dir) / "models"
-    same = sorted(models.glob(f"*-{key}"), key=lambda p: (not (p / "model.pt").is_file(), p.name))
+    same = sorted(models.glob(f"*-{key}"), key=lambda p: (not has_model(p), p.name))
     return same[0] if same else models / f"{cfg.name}-{key}"  # the same model under another name is reused
 
 
@@ -209,11 +214,13 @@ def _set_threads(cfg: RunConfig) -> None:
 
 
 def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
-          dataset: Dataset | None = None, log=None) -> TrainResult:
+          dataset: Dataset | None = None, log=None, store=None) -> TrainResult:
     """Train (or load from cache, or resume) the model ``cfg`` describes.
 
     The run folder is keyed by the config and the data's content, so the same config
-    trains once; a killed run resumes from its last epoch's checkpoint.
+    trains once; a killed run resumes from its last epoch's checkpoint. ``store``: a
+    folder of shipped models (:mod:`neuronstats.model.store`, e.g. ``results/models``)
+    searched by content key before the cache; a model found there is never retrained.
 
     Examples
     --------
@@ -227,22 +234,20 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     cfg.check()
     parent = None
     if cfg.init is not None:  # fine-tuning: the parent first (cached, or trained now)
-        parent = train(cfg.init, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log)
+        parent = train(cfg.init, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log, store=store)
     reuse = dataset is not None and dataset.key and parent is None  # its key is data_key(cfg.data)
     dkey = dataset.key if reuse else _data_key(cfg, data_dir)
     key = model_key(cfg, dkey, parent.key if parent else "")
-    run_dir = run_dir_for(cfg, cache_dir, key=key)
-    final = run_dir / "model.pt"
-    if final.exists():
+    run_dir = run_dir_for(cfg, cache_dir, key=key, store=store)
+    if has_model(run_dir):
         return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
     with io.exclusive(run_dir.parent / f".{key}.lock"):  # one trainer per model (content key), across processes
-        if final.exists():  # another process finished it while we waited
+        if has_model(run_dir):  # another process finished it while we waited
             return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
         return _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log)
 
 
 def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log) -> TrainResult:
-    final = run_dir / "model.pt"
     _set_threads(cfg)
     device = resolve_device(cfg.train.device)
     ds = dataset or prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=parent.vocab if parent else None)
@@ -263,7 +268,7 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
         io.copy_file(shorter / CONTINUE, ckpt)
         _log(log, f"continuing {shorter.name} (stopped by max_epochs) up to max_epochs = {cfg.train.max_epochs}")
     if ckpt.exists():
-        saved = torch.load(ckpt, map_location=device, weights_only=False)
+        saved = torch.load(ckpt, map_location=device, weights_only=True)
         check_vocab(saved["vocab"], ds.vocab, ckpt)
         model.load_state_dict(saved["model"])
         opt.load_state_dict(saved["optim"])
@@ -365,8 +370,7 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
                "history_curve": state["curve"], "test": test, "data": ds.summary(),
                "n_params": sum(p.numel() for p in model.parameters()), "matmul_ceiling_gflops": ceiling}
     io.write_json(run_dir / "metrics.json", metrics)
-    io.save_torch(final, {"config": cfg.to_dict(), "vocab": ds.vocab.to_dict(),
-                          "state": {k: v.cpu() for k, v in model.state_dict().items()}})
+    save_model(run_dir, model, ds.vocab, cfg, model_key=key, test_accuracy=test["accuracy"])
     if stopped == "max_epochs" and ckpt.exists() and not (limit_s and state["elapsed"] >= limit_s):
         ckpt.replace(run_dir / CONTINUE)  # a larger max_epochs continues from here (_shorter_run)
     else:
@@ -382,7 +386,7 @@ def _shorter_run(cfg: RunConfig, models: Path, data_key: str, parent_key: str) -
     for epochs in range(cfg.train.max_epochs - 1, 0, -1):
         key = model_key(replace(cfg, train={"max_epochs": epochs}), data_key, parent_key)
         for run in sorted(models.glob(f"*-{key}")):
-            if (run / CONTINUE).is_file() and (run / "model.pt").is_file():
+            if (run / CONTINUE).is_file() and has_model(run):
                 return run
     return None
 
@@ -407,33 +411,16 @@ def _next_curve_point(seen: int) -> int:
 
 
 def load_model(path, map_location="cpu") -> tuple[Seq2Seq, Vocab, RunConfig]:
-    """Load a trained model file (``model.pt``) → (model, vocab, config)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("model file not found", path=path, expected="a model.pt written by `neuronstats train`")
-    try:
-        saved = torch.load(path, map_location=map_location, weights_only=False)
-        cfg = config_from_dict(saved["config"], path)
-        vocab = Vocab.from_dict(saved["vocab"])
-    except InputError:
-        raise
-    except Exception as exc:  # corrupt or foreign file
-        raise InputError(f"cannot read model file: {exc}", path=path,
-                         expected="a model.pt written by neuronstats") from None
-    model = Seq2Seq(cfg.model.cell, len(vocab), cfg.model.emb, cfg.model.hidden)
-    try:
-        model.load_state_dict(saved["state"])
-    except RuntimeError as exc:
-        raise InputError(f"weights do not fit the model config: {str(exc).splitlines()[0]}", path=path) from None
-    model.eval()
-    return model, vocab, cfg
+    """Load a trained model (``model.json``, a run folder, or a legacy ``model.pt``) →
+    (model, vocab, config). See :mod:`neuronstats.model.files`."""
+    return read_model(path, map_location)
 
 
 def load_trained(run_dir, dataset: Dataset | None = None, data_dir=None) -> TrainResult:
     run_dir = Path(run_dir)
-    model, vocab, cfg = load_model(run_dir / "model.pt")
+    model, vocab, cfg = load_model(run_dir)
     if dataset is not None:
-        check_vocab(vocab.to_dict(), dataset.vocab, run_dir / "model.pt")
+        check_vocab(vocab.to_dict(), dataset.vocab, model_file(run_dir))
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return TrainResult(cfg, run_dir, model, vocab, metrics["history"], metrics["test"], metrics["device"],
                        metrics["stopped"], metrics["train_seconds"], metrics.get("model_key", ""),

@@ -33,7 +33,7 @@ def test_cached_model_is_not_retrained(tmp_path, monkeypatch):
     monkeypatch.setattr(train_mod, "batch_loss", lambda *a, **k: pytest.fail("retrained"))
     again = train(tiny_config(), cache_dir=tmp_path, progress=False)
     assert torch.equal(_weights(first.model), _weights(again.model))
-    model, vocab, cfg = load_model(first.run_dir / "model.pt")
+    model, vocab, cfg = load_model(first.run_dir / "model.json")
     assert cfg == tiny_config() and torch.equal(_weights(model), _weights(first.model))
 
 
@@ -53,7 +53,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         train(cfg, cache_dir=tmp_path / "run", progress=False)
     run_dir = train_mod.run_dir_for(cfg, tmp_path / "run")
-    assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "model.pt").exists()
+    assert (run_dir / "checkpoint.pt").exists() and not (run_dir / "model.json").exists()
     monkeypatch.setattr(train_mod, "batch_loss", real)
     logs = []
     resumed = train(cfg, cache_dir=tmp_path / "run", progress=False, log=logs.append)
@@ -115,7 +115,7 @@ def test_divergence_stops_training_and_caches_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(train_mod, "batch_loss", exploding)
     with pytest.raises(train_mod.TrainingDiverged, match="nothing was cached"):
         train(tiny_config(), cache_dir=tmp_path, progress=False)
-    assert not list(tmp_path.glob("models/*/model.pt")) and not list(tmp_path.glob("models/*/checkpoint.pt"))
+    assert not list(tmp_path.glob("models/*/model.json")) and not list(tmp_path.glob("models/*/checkpoint.pt"))
 
 
 def test_model_key_covers_the_data_content(tmp_path):
@@ -160,7 +160,7 @@ def test_larger_max_epochs_continues_a_finished_run_to_identical_weights(tmp_pat
     assert _untimed(longer.history) == _untimed(ref.history)  # lr schedule, losses, accuracies, pairs seen
     curve = [json.loads((r.run_dir / "metrics.json").read_text())["history_curve"] for r in (ref, longer)]
     assert len(curve[0]) > 2 and _untimed(curve[1]) == _untimed(curve[0])
-    assert (short.run_dir / "model.pt").is_file()  # the shorter run stays cached as it was
+    assert (short.run_dir / "model.json").is_file()  # the shorter run stays cached as it was
 
 
 def test_only_the_same_config_is_continued(tmp_path):

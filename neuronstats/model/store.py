@@ -1,0 +1,80 @@
+"""A store of shipped models: trained models kept with a project (the replication's are
+in ``results/models``), one folder per model name, found by content key.
+
+Layout::
+
+    <store>/manifest.json          {name: {model_key, test_accuracy, weights_sha256, bytes, config_hash}}
+    <store>/<name>/model.json      config, vocabulary, key, accuracy, sha256 (neuronstats.model.files)
+    <store>/<name>/model.safetensors
+    <store>/<name>/metrics.json    training history and held-out accuracy
+
+A model exported under a name that the store already holds replaces it: the store keeps
+one model per name (version control keeps the old ones). Training looks here first
+(:func:`neuronstats.model.train.train` with ``store=``), so a study whose models are all
+shipped trains nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from neuronstats import io
+from neuronstats.errors import InputError
+from neuronstats.model.files import META, WEIGHTS, has_model, read_model, save_model
+
+MANIFEST = "manifest.json"
+
+
+def read_manifest(store) -> dict:
+    path = Path(store) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc})", path=path, expected="a model store manifest") from None
+
+
+def find_in_store(store, key: str) -> Path | None:
+    """The folder of the shipped model with content key ``key``, or None."""
+    store = Path(store)
+    for name, facts in read_manifest(store).items():
+        if facts.get("model_key") == key and has_model(store / name):
+            return store / name
+    return None
+
+
+def export_model(run_dir, store, name: str | None = None) -> dict:
+    """Copy a trained run folder into ``store`` under ``name`` (default: the run's config
+    name), converting a legacy ``model.pt``; replaces what the store held under that name.
+    Returns the model's manifest entry."""
+    run_dir, store = Path(run_dir), Path(store)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    name = name or metrics["name"]
+    model, vocab, cfg = read_model(run_dir)
+    target = store / name
+    tmp = store / f".{name}.export"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        save_model(tmp, model, vocab, cfg, model_key=metrics["model_key"],
+                               test_accuracy=metrics["test"]["accuracy"])
+        io.copy_file(run_dir / "metrics.json", tmp / "metrics.json")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.replace(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    meta = json.loads((target / META).read_text())
+    entry = {"model_key": metrics["model_key"], "config_hash": metrics["config_hash"],
+             "test_accuracy": metrics["test"]["accuracy"], "n_test": metrics["test"].get("n"),
+             "weights_sha256": meta["weights_sha256"], "bytes": (target / WEIGHTS).stat().st_size,
+             "epochs": len(metrics["history"]), "stopped": metrics["stopped"],
+             "train_minutes": round(metrics["train_seconds"] / 60, 1), "cell": cfg.model.cell,
+             "fine_tuned_from": cfg.init.name if cfg.init is not None else ""}
+    manifest = read_manifest(store)
+    manifest[name] = entry
+    io.write_json(store / MANIFEST, dict(sorted(manifest.items())))
+    return entry
