@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -107,6 +108,31 @@ def learning_curves_table(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
+COLOURS = tuple(f"C{i}" for i in range(10))
+
+
+def curve_styles(configs) -> dict:
+    """``{config name: (colour, line style)}`` so that no two curves of a plot look alike.
+
+    When every name holds a seed, ``<model>-s<seed>`` (a study's models) or
+    ``<model>-s<seed>-<variant>``, the colour says the seed and the line style the model
+    (dataset and cell, and the variant): 15 curves of 3 models × 5 seeds are 5 colours ×
+    3 styles. Otherwise each config gets the next colour, and the next line
+    style after every 10 colours. Distinct for up to 60 curves."""
+    names = list(dict.fromkeys(configs))
+    parsed = [re.fullmatch(r"(.+)-s(\d+)(-.+)?", str(n)) for n in names]
+    if names and all(parsed):
+        model = [m.group(1) + (m.group(3) or "") for m in parsed]
+        groups = list(dict.fromkeys(model))
+        seeds = sorted({int(m.group(2)) for m in parsed})
+        if len(seeds) <= len(COLOURS) and len(groups) <= len(LINESTYLES):
+            return {n: (COLOURS[seeds.index(int(m.group(2)))], LINESTYLES[groups.index(g)])
+                    for n, m, g in zip(names, parsed, model)}
+    return {n: (COLOURS[i % len(COLOURS)], LINESTYLES[(i // len(COLOURS)) % len(LINESTYLES)])
+            for i, n in enumerate(names)}
+
+
 def plot_learning_curves(curves: pd.DataFrame, path) -> None:
     import matplotlib
 
@@ -117,14 +143,15 @@ def plot_learning_curves(curves: pd.DataFrame, path) -> None:
     fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(6 * max(1, len(groups)), 4.5), squeeze=False)
     for ax, corpus in zip(axes[0], groups):
         sub = curves[curves["corpus"] == corpus]
-        for (cfg, cell), g in sub.groupby(["config", "cell"], sort=True):
-            ax.plot(g["pairs_seen"], 100 * g["val_accuracy"], marker="o", ms=3, lw=1, label=cfg,
-                    ls="-" if cell == "gru" else "--")
+        styles = curve_styles(sorted(sub["config"].unique()))
+        for cfg, g in sub.groupby("config", sort=True):
+            colour, ls = styles[cfg]
+            ax.plot(g["pairs_seen"], 100 * g["val_accuracy"], marker="o", ms=3, lw=1, label=cfg, color=colour, ls=ls)
         ax.axhline(95, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
         ax.set(title=f"{corpus}: validation positioning accuracy", xlabel="training pairs seen (log)",
                ylabel="accuracy (%)", ylim=(0, 100))
-        ax.legend(fontsize=6, ncol=2)
+        ax.legend(fontsize=6, ncol=2, handlelength=3.5)
     fig.tight_layout()
     fig.savefig(path, dpi=120, metadata={"Software": None})
     plt.close(fig)
@@ -140,13 +167,14 @@ def plot_curves(curves: pd.DataFrame, path) -> None:
     fig, axes = plt.subplots(1, len(corpora), figsize=(6 * len(corpora), 4.5), squeeze=False)
     for ax, corpus in zip(axes[0], corpora):
         sub = curves[curves["corpus"] == corpus]
-        for (cfg, cell), g in sub.groupby(["config", "cell"], sort=True):
-            ax.plot(g["minutes"], 100 * g["accuracy"], marker="o", ms=3, label=f"{cfg}",
-                    ls="-" if cell == "gru" else "--")
+        styles = curve_styles(sorted(sub["config"].unique()))
+        for cfg, g in sub.groupby("config", sort=True):
+            colour, ls = styles[cfg]
+            ax.plot(g["minutes"], 100 * g["accuracy"], marker="o", ms=3, label=f"{cfg}", color=colour, ls=ls)
         ax.axhline(95, color="grey", lw=0.8, ls=":")
         ax.set(title=f"{corpus}: held-out positioning accuracy", xlabel="training minutes (this CPU)",
                ylabel="accuracy (%)", ylim=(0, 100))
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, handlelength=3.5)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -55,3 +55,16 @@ def test_a_runs_throughput_ratio_uses_the_ceiling_measured_when_it_trained(tmp_p
     (res.run_dir / "metrics.json").write_text(json.dumps(metrics))
     _, runs = run_bench(grid, None, tmp_path / "out", cache_dir=tmp_path / "cache", cached_only=True)
     assert runs.matmul_ceiling_gflops.isna().all() and runs.throughput_vs_ceiling.isna().all()
+
+
+def test_curves_of_a_studys_seeds_get_a_colour_per_seed_and_a_line_style_per_model():
+    from neuronstats.bench import curve_styles
+
+    names = [f"gutenberg-{c}-s{s}" for c in ("gru", "lstm") for s in range(5)]
+    names += [f"gutenberg-2tokens-gru-s{s}-e24" for s in range(5)]
+    styles = curve_styles(names)
+    assert len(set(styles.values())) == 15  # 15 curves, none alike (a 10-colour cycle repeats 5)
+    assert styles["gutenberg-gru-s3"][0] == styles["gutenberg-lstm-s3"][0] == styles["gutenberg-2tokens-gru-s3-e24"][0]
+    assert len({styles[f"gutenberg-{c}-s0"][1] for c in ("gru", "lstm")}) == 2
+    other = curve_styles([f"config {i}" for i in range(25)])  # names without seeds: still all distinct
+    assert len(set(other.values())) == 25

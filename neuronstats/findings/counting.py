@@ -21,6 +21,7 @@ from neuronstats.findings.common import (
     combined_test,
     one_set_per_seed,
     oriented_set_values,
+    probe_second,
     selectivity_test,
 )
 from neuronstats.findings.result import FindingResult
@@ -102,7 +103,7 @@ def curves_by_T(rec, examples, neurons, rho, min_examples: int = 10) -> dict:
 def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
     kw = ctx.combined_kw("counting")
     probe, probe_null, moved, per_seed = one_set_per_seed(ctx, counting(), ks)
-    mono, mono_null, drop, drop_null, rate, n_rate = [], [], [], [], [], []
+    mono, mono_null, drop, drop_null, rate, n_rate, mono_idx, mono_ctl = [], [], [], [], [], [], [], []
     figures = {}
     for s, (ns, idx) in enumerate(per_seed):
         signed = monotonicity(ctx.recs[s], idx)
@@ -110,6 +111,8 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
         sets = control_sets(ctx.hidden, ns.neurons, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
         mono.append(rho[:, ns.neurons].mean(1))
         mono_null.append(np.array([rho[:, row].mean() for row in sets]))
+        mono_idx.append(idx[ctx.recs[s].T[idx, 0] >= 3])
+        mono_ctl.append(np.mean([rho[:, row].mean(1) for row in sets], axis=0))
         slopes = drop_slope(ctx.recs[s], idx, [ns.neurons] + list(sets), signed)
         drop.append(slopes[0])
         drop_null.append(slopes[1:])
@@ -122,6 +125,7 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
     tests = [combined_test(**kw, test="probe: steps remaining T - t, h_t for 0<=t<=T-1", test_id="counting.probe",
                            unit="all tokens",
                            statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
+                           second=probe_second([ns for ns, _ in per_seed]),
                            n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
                            notes="one counting set per seed over all tokens; ridge probe, CV grouped by example; null: "
                                  + per_seed[0][0].stage1.get("null_kind", ""))]
@@ -131,7 +135,8 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
     for k in ks:
         tests.append(combined_test(**kw, test="value from t-k at T-1: w exactly k steps later",
                                    test_id="counting.shift", unit=f"k = {k}", statistic="share moved by k",
-                                   per_seed_values=moved[k][0], per_seed_null=moved[k][1],
+                                   per_seed_values=moved[k][0], per_seed_null=moved[k][1], index=moved[k][2],
+                                   index_control=moved[k][3],
                                    notes="null: the same replacement on random sets of the same size"))
     tests.append(combined_test(**kw, test="drop at t=0 grows with T", test_id="counting.drop_vs_T", unit="all tokens",
                                statistic="slope of oriented value at t=0 vs T", per_seed_values=drop,
@@ -140,7 +145,7 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
                                      "null: random sets of the same size"))
     tests.append(combined_test(**kw, test="monotone from t=0 to T-1", test_id="counting.monotone", unit="all tokens",
                                statistic="mean |Spearman rho| (t, value)", per_seed_values=mono,
-                               per_seed_null=mono_null, effect="pp",
+                               per_seed_null=mono_null, effect="pp", index=mono_idx, index_control=mono_ctl,
                                notes="examples with T >= 3; null: random sets of the same size"))
     if len(rate) >= 2:
         t = tost(np.array(rate), low=-ctx.cfg.margin, high=ctx.cfg.margin)

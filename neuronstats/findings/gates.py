@@ -5,8 +5,13 @@ high reset gate r on its storing neurons (so stored information reaches the cand
 compared with keeping only random sets of the same size. Per token, per seed:
 statistic = mean gate value over the token's correctly positioned examples and the
 target neurons; null = the same with random kept sets (drawn from all neurons).
-The values with all neurons kept are rows of their own (descriptive, seed CI): with the
-two tested rows they are the three bars of the paper's Fig. 5."""
+The values with all neurons kept are rows of their own (descriptive, seed CI; the paper's
+0.067 and 0.860 for token "i" are these values, *before* masking). Masking the triggering
+set (keeping its complement) should raise z on the outputting neurons (paper, "i": 0.067
+→ 0.410) and lower r on the storing neurons (0.860 → 0.594), compared with masking random
+sets of the same size. With the all-kept rows they are the bars of the paper's Fig. 5.
+The gates are the model's own (with the input x_t and the biases), not the paper's
+simplified GRU′ of Eq. 3."""
 
 from __future__ import annotations
 
@@ -37,8 +42,13 @@ def gru_gates(model, h_prev: np.ndarray, tokens_in: np.ndarray, keep_sets) -> tu
     return np.stack(zs), np.stack(rs)
 
 
+def complement(neurons, hidden: int) -> list:
+    """Every neuron except ``neurons``: keeping it masks ``neurons``."""
+    return sorted(set(range(hidden)) - {int(i) for i in neurons})
+
+
 def gates_finding(ctx, tokens=None) -> FindingResult:
-    if ctx.cell != "gru":
+    if ctx.models[0].cell != "gru":  # the untrained baseline's ctx.cell is "gru untrained": it runs too
         raise InsufficientData("the §5 gate analysis is defined for GRU update/reset gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
@@ -47,6 +57,8 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
     tests = []
     for tok in each_unit(ctx, "gates", tokens):
         z_obs, z_null, r_obs, r_null, z_all, r_all = [], [], [], [], [], []
+        z_mask, z_mask_null, r_mask, r_mask_null, ids = [], [], [], [], []
+        ctl = {k: [] for k in ("z", "r", "zm", "rm")}  # per seed: each example's mean over the random sets
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             out_set = outputting_set(model, ctx.selection_rec(s), tok)
             store_set = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm,
@@ -55,28 +67,53 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
             T = rec.T[idx, 0]
             h_prev = rec.at(idx, T - 1)
             tok_in = np.where(T == 1, model.sos_id, rec.outputs[idx, np.maximum(T - 2, 0)])  # input of step T
-            sets = control_sets(ctx.hidden, trig[s], ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
-            z, r = gru_gates(model, h_prev, tok_in, [trig[s], range(ctx.hidden)] + list(sets))
-            zo, ro = z[:, :, out_set].mean(2), r[:, :, store_set].mean(2)  # (n_sets + 2, n)
+            sets = list(control_sets(ctx.hidden, trig[s], ctx.cfg.n_sets, seed=ctx.cfg.seed + s))
+            n = len(sets)
+            keep = ([trig[s], range(ctx.hidden), complement(trig[s], ctx.hidden)] + sets
+                    + [complement(x, ctx.hidden) for x in sets])
+            z, r = gru_gates(model, h_prev, tok_in, keep)
+            zo, ro = z[:, :, out_set].mean(2), r[:, :, store_set].mean(2)  # (2 n_sets + 3, n)
             z_obs.append(zo[0])
             r_obs.append(ro[0])
             z_all.append(zo[1])
             r_all.append(ro[1])
-            z_null.append(zo[2:].mean(1))
-            r_null.append(ro[2:].mean(1))
+            z_null.append(zo[3:3 + n].mean(1))
+            r_null.append(ro[3:3 + n].mean(1))
+            z_mask.append(zo[2])
+            r_mask.append(ro[2])
+            z_mask_null.append(zo[3 + n:].mean(1))
+            r_mask_null.append(ro[3 + n:].mean(1))
+            ids.append(idx)
+            ctl["z"].append(zo[3:3 + n].mean(0))
+            ctl["r"].append(ro[3:3 + n].mean(0))
+            ctl["zm"].append(zo[3 + n:].mean(0))
+            ctl["rm"].append(ro[3 + n:].mean(0))
         unit = ctx.unit_name(tok)
         tests.append(combined_test(**kw, test="keep only triggering in h_(T-1): z on outputting neurons",
                                    test_id="gates.z_keep_trigger", unit=unit,
                                    statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null, alternative="less",
+                                   index=ids, index_control=ctl["z"],
                                    notes=f"{note}; null: keeping only random sets; paper value: token 'i'"))
         tests.append(combined_test(**kw, test="keep only triggering in h_(T-1): r on storing neurons",
                                    test_id="gates.r_keep_trigger", unit=unit,
                                    statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null,
-                                   alternative="greater",
+                                   alternative="greater", index=ids, index_control=ctl["r"],
                                    notes="null: keeping only random sets; paper value: token 'i'"))
+        tests.append(combined_test(**kw, test="triggering set masked in h_(T-1): z on outputting neurons",
+                                   test_id="gates.z_masked_trigger", unit=unit, statistic="mean z",
+                                   per_seed_values=z_mask, per_seed_null=z_mask_null, alternative="greater",
+                                   index=ids, index_control=ctl["zm"],
+                                   notes="the triggering set zeroed, every other neuron kept; null: masking random "
+                                         "sets of the same size; paper value: token 'i' (0.067 -> 0.410)"))
+        tests.append(combined_test(**kw, test="triggering set masked in h_(T-1): r on storing neurons",
+                                   test_id="gates.r_masked_trigger", unit=unit, statistic="mean r",
+                                   per_seed_values=r_mask, per_seed_null=r_mask_null, alternative="less",
+                                   index=ids, index_control=ctl["rm"],
+                                   notes="the triggering set zeroed, every other neuron kept; null: masking random "
+                                         "sets of the same size; paper value: token 'i' (0.860 -> 0.594)"))
         for gate, vals, target in (("z", z_all, "outputting"), ("r", r_all, "storing")):
             tests.append(combined_test(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons",
                                        test_id=f"gates.{gate}_all", unit=unit,
-                                       statistic=f"mean {gate}", per_seed_values=vals,
+                                       statistic=f"mean {gate}", per_seed_values=vals, index=ids,
                                        notes="descriptive: the unmasked reference of the two tests above"))
     return FindingResult("gates", tests)

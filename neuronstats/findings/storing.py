@@ -17,6 +17,7 @@ from neuronstats.findings.common import (
     cell_state_probe_tests,
     combined_test,
     each_unit,
+    pooled_test,
     selectivity_test,
     subset_recording,
     units,
@@ -106,11 +107,13 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
     tokens, note = units(ctx, tokens)
     tests, seed0_sets = [], []
+    pool = {k: [] for k in ("probe", "zero", "previous", "stable", "position_independent")}  # per token: units_data
     strata = [{tok: strata_sets(model, rec, tok, ctx.cfg.n_perm, ctx.cfg.seed + s) for tok in tokens}
               for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs))]
     for tok in each_unit(ctx, "storing", tokens):
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
         stab, stab_null, shared, shared_null, found = [], [], [], [], []
+        zero_idx, zero_ctl, prev_idx, prev_ctl, stab_idx, stab_ctl = [], [], [], [], [], []
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             ns = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
             probe.append(ns.stage1["heldout_accuracy"])
@@ -126,6 +129,8 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
                 if sd.shape[1]:
                     stab.append(sd[0])
                     stab_null.append(sd[1:].mean(1))
+                    stab_idx.append(idx[rec.T[idx, 0] >= 2])
+                    stab_ctl.append(sd[1:].mean(0))
             split = split_overlap(strata[s], tok)
             if split is not None:
                 shared.append(split[0])
@@ -137,9 +142,13 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
             z, p = res["zero at T-1"], res.get("previous value at T-1")
             zero.append(1.0 - z.tested)
             zero_null.append(1.0 - z.control.mean(0))
+            zero_idx.append(idx[z.examples])
+            zero_ctl.append(1.0 - z.control.mean(1))
             if p is not None:
                 prev.append(p.tested.astype(float))
                 prev_null.append(p.control.mean(0))
+                prev_idx.append(idx[p.examples])
+                prev_ctl.append(p.control.mean(1))
                 diffs.append(p.tested.mean() - p.control.mean())
         unit = ctx.unit_name(tok)
         tests.append(combined_test(**kw, test="probe: token vs others, h_t for -1<=t<=T-1", test_id="storing.probe",
@@ -151,19 +160,24 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
         tests.append(selectivity_test(kw, "storing", unit, found))
         tests += cell_state_probe_tests(ctx, storing(tok), kw, "probe: token vs others, h_t for -1<=t<=T-1",
                                         "storing.probe_c", unit)
+        pool["probe"].append({"values": probe, "null": probe_null})
+        pool["zero"].append({"values": zero, "null": zero_null, "index": zero_idx, "index_control": zero_ctl})
+        pool["previous"].append({"values": prev, "null": prev_null, "index": prev_idx, "index_control": prev_ctl})
+        pool["stable"].append({"values": stab, "null": stab_null, "index": stab_idx, "index_control": stab_ctl})
+        pool["position_independent"].append({"values": shared, "null": shared_null})
         tests.append(combined_test(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,
                                    statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null,
-                                   alternative="less",
+                                   alternative="less", index=zero_idx, index_control=zero_ctl,
                                    notes="null: zeroing random sets of the same size (drawn from all neurons)"))
         if len(prev) >= 2:
             tests.append(combined_test(**kw, test="previous value at T-1", test_id="storing.previous", unit=unit,
                                        statistic="accuracy", per_seed_values=prev, per_seed_null=prev_null,
-                                       alternative="two-sided",
+                                       alternative="two-sided", index=prev_idx, index_control=prev_ctl,
                                        notes="null: the same replacement on random sets (examples with T >= 2)"))
             t = tost(np.array(diffs), low=-ctx.cfg.margin, high=ctx.cfg.margin)
             tests.append(stats_row(**rkw,
                                    test="previous value at T-1: equivalent to random sets (TOST)",
-                                   test_id="storing.previous_tost", unit=unit,
+                                   test_id="storing.previous_tost", unit=unit, alternative="equivalence",
                                    statistic="accuracy difference vs random sets", estimate=t.estimate,
                                    p_value=t.p_value, n_seeds=len(diffs), effect_size=100 * t.estimate,
                                    effect_size_kind="pp vs random sets",
@@ -173,6 +187,7 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
             tests.append(combined_test(**kw, test="stable over -1<=t<=T-1", test_id="storing.stable", unit=unit,
                                        statistic="mean within-example SD of h_t", per_seed_values=stab,
                                        per_seed_null=stab_null, alternative="less", bounds=(0.0, None), effect="g",
+                                       index=stab_idx, index_control=stab_ctl,
                                        notes="examples with T >= 2; null: random sets of the same size; the set "
                                              "was selected on the other half of the examples (stage 1 favours "
                                              "neurons stable over t on its own half)"))
@@ -196,5 +211,18 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
         tests.append(combined_test(**kw, test="storing set size", test_id="storing.size", unit=unit,
                                    statistic="fraction of neurons", per_seed_values=size,
                                    notes="descriptive (paper: 15-25 %); size is set by the stage 1-2 rules"))
+    for test_id, test, statistic, alternative, bounds in (
+            ("probe", "probe: token vs others, h_t for -1<=t<=T-1", "held-out balanced accuracy", "greater",
+             (0.0, 1.0)),
+            ("zero", "zero storing set at T-1", "accuracy", "less", (0.0, 1.0)),
+            ("previous", "previous value at T-1", "accuracy", "two-sided", (0.0, 1.0)),
+            ("stable", "stable over -1<=t<=T-1", "mean within-example SD of h_t", "less", (0.0, None)),
+            ("position_independent", "position-independent: sets from T<=median vs T>median overlap",
+             "shared fraction |S1 & S2|/|S2|", "greater", (0.0, 1.0))):
+        row = pooled_test(**kw, test=test, test_id=f"storing.{test_id}", statistic=statistic,
+                          units_data=pool[test_id], alternative=alternative, bounds=bounds,
+                          notes="the claim's one estimate (per-token rows above it are description)")
+        if row is not None:
+            tests.append(row)
     figures = {"storing_pca": pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)}
     return FindingResult("storing", tests, figures)

@@ -4,7 +4,7 @@ T−1−k makes w come out k steps early, more often than the same copy on rando
 
 from __future__ import annotations
 
-from neuronstats.findings.common import combined_test, one_set_per_seed, selectivity_test
+from neuronstats.findings.common import combined_test, one_set_per_seed, probe_second, selectivity_test
 from neuronstats.findings.result import FindingResult
 from neuronstats.stages.hypothesis import triggering
 
@@ -14,7 +14,7 @@ def triggering_finding(ctx, ks=(1, 2, 3, 4)) -> FindingResult:
     probe, probe_null, early, per_seed = one_set_per_seed(ctx, triggering(), ks)
     tests = [combined_test(**kw, test="probe: t = T-1 vs t < T-1", test_id="triggering.probe", unit="all tokens",
                            statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
-                           n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
+                           second=probe_second([ns for ns, _ in per_seed]), n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
                            notes="one triggering set per seed over all tokens; null: "
                                  + per_seed[0][0].stage1.get("null_kind", ""))]
     tests.append(selectivity_test(kw, "triggering", "all tokens", [ns for ns, _ in per_seed]))
@@ -22,6 +22,6 @@ def triggering_finding(ctx, ks=(1, 2, 3, 4)) -> FindingResult:
         tests.append(combined_test(**kw, test="T-1 values copied into T-1-k: w k steps early",
                                    test_id="triggering.early", unit=f"k = {k}", statistic="share emitted k steps early",
                                    per_seed_values=early[k][0],
-                                   per_seed_null=early[k][1],
+                                   per_seed_null=early[k][1], index=early[k][2], index_control=early[k][3],
                                    notes="examples with T >= k + 1; null: the same copy on random sets"))
     return FindingResult("triggering", tests)

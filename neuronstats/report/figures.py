@@ -145,27 +145,49 @@ def gates_figure(gates: pd.DataFrame, stem, title: str = "") -> list:
     return _save(fig, stem)
 
 
-def table1_figure(summary: pd.DataFrame, stem) -> list:
-    """Verification accuracies with seed-level CIs, the null/control mean (grey) and the
-    paper's value (red x), one panel per dataset × cell. Writes stem.png and stem.pdf."""
+def table1_figure(summary: pd.DataFrame, stem, ncols: int = 3) -> list:
+    """Verification accuracies with seed-level CIs, the null/control mean (grey bar), the
+    untrained networks' value (grey diamond) and the paper's value (red x), one panel per
+    dataset × trained cell, ``ncols`` panels to a row (so that the figure stays legible at
+    a page's width). Writes stem.png and stem.pdf."""
     plt = _plt()
     df = table1_frame(summary)
     if df.empty:
         return []
-    panels = list(df.groupby(["dataset", "cell"], sort=True))
+    untrained = df[df.cell.str.endswith(" untrained")]
+    trained = df[~df.cell.str.endswith(" untrained")]
+    if trained.empty:
+        trained, untrained = df, df.iloc[:0]
+    panels = list(trained.groupby(["dataset", "cell"], sort=True))
     labels = list(dict.fromkeys(df.label))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 0.35 * len(labels) + 1.8), squeeze=False,
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, (0.3 * len(labels) + 1.5) * nrows), squeeze=False,
                              sharey=True)
-    for ax, ((ds, cell), g) in zip(axes[0], panels):
+    for ax, ((ds, cell), g) in zip(axes.flat, panels):
         y = np.array([labels.index(lab) for lab in g.label])
-        err = np.vstack([g.estimate - g.ci_low, g.ci_high - g.estimate])
-        ax.errorbar(100 * g.estimate, y, xerr=100 * np.nan_to_num(err), fmt="o", color="C0", label="ours (seed CI)")
+        err = np.clip(np.nan_to_num(np.vstack([g.estimate - g.ci_low, g.ci_high - g.estimate])), 0, None)
+        ax.errorbar(100 * g.estimate, y, xerr=100 * err, fmt="o", color="C0", label="ours (seed CI)")
         ax.scatter(100 * g.null_mean, y, marker="|", s=120, color="grey", label="null / control mean")
+        base = untrained[(untrained.dataset == ds) & (untrained.cell == f"{cell} untrained")]
+        if len(base):
+            ax.scatter(100 * base.estimate, [labels.index(lab) for lab in base.label], marker="D", s=18,
+                       facecolors="none", edgecolors="grey", label="untrained networks")
         ax.scatter(100 * g.paper, y, marker="x", color="C3", label="paper")
         ax.set(title=f"{ds}, {cell.upper()}", xlim=(-3, 103), xlabel="%")
         ax.set_yticks(range(len(labels)), labels)
-        ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    axes[0][0].invert_yaxis()  # shared: once
+    handles, names = axes[0][0].get_legend_handles_labels()
+    spare = list(axes.flat)[len(panels):]
+    for ax in spare:
+        ax.set_visible(False)
+    if spare:  # the legend in an empty panel, clear of the points
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, names, loc="center", fontsize=9)
+        fig.tight_layout()
+    else:
+        fig.legend(handles, names, loc="lower center", ncol=len(names), fontsize=8)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
     return _save(fig, stem)

@@ -44,6 +44,8 @@ class Stage1:
     n_examples: int = 0
     null: np.ndarray = field(default=None, repr=False)  # the permutation null of heldout_accuracy
     null_kind: str = ""  # which permutation null
+    null_b: np.ndarray | None = field(default=None, repr=False)  # the second null (labels varying in an example)
+    heldout_accuracy_b: float | None = None  # the statistic that null_b is the null of (on t-centred states)
 
 
 def _sample(y, groups, max_states: int, rng, max_ratio: float = 4.0) -> np.ndarray:
@@ -66,8 +68,11 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     triggering) two tests must both reject (an intersection–union test): (A) labels
     permuted within each example (T, constant in an example, cannot pass), and (B) the
     same on the states with their mean at each t removed (elapsed time t cannot pass).
-    p is the larger of the two; the reported null is A's, shifted so that its mean is the
-    stricter control (statistic minus the smaller of the two effects)."""
+    p is the larger of the two; ``null`` is A's and ``null_b`` B's, each unshifted, so that
+    a seed-level test can test the statistic against each (its row reports the one that
+    binds). Shifting one null to the stricter of the two effects, as this stage once
+    did, biased the control upwards: states carrying only t then gave rows significantly
+    *below* their control in about 15 % of simulated studies."""
     y = np.asarray(y)
     if len(np.unique(y)) < 2:
         raise InsufficientData("the hypothesis labels every selected state the same: nothing to separate")
@@ -88,7 +93,8 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     sel = selectivity(X, y, types, groups, metric="balanced_accuracy", seed=seed)
     return Stage1(train_acc, train_acc > 0.95, test.statistic, test.p_value, test.null_mean, test.null_ci_high,
                   n_perm, sel["selectivity"], sel["control_accuracy"], np.flatnonzero(rfe.support_),
-                  rfe.ranking_, len(y), len(np.unique(groups)), test.null, null_kind)
+                  rfe.ranking_, len(y), len(np.unique(groups)), test.null, null_kind, getattr(test, "null_b", None),
+                  getattr(test, "statistic_b", None))
 
 
 def probe_test(X, y, groups, n_perm: int, seed: int, t=None, T=None):
@@ -114,9 +120,8 @@ def probe_test(X, y, groups, n_perm: int, seed: int, t=None, T=None):
     Xr = (X - means[inv]).astype(X.dtype)
     a = probe_permutation_test(X, y, groups, **kw)
     b = probe_permutation_test(Xr, y, groups, **kw)
-    effect = min(a.statistic - a.null_mean, b.statistic - b.null_mean)
-    a.null = a.null + (a.statistic - effect - a.null_mean)  # control mean = statistic - the smaller effect
     a.p_value = max(a.p_value, b.p_value)
+    a.null_b, a.statistic_b = b.null, b.statistic
     return a, ("two nulls, both must be rejected: labels permuted within each example (target position T "
                "alone cannot pass), and the same on states minus their mean at each t (elapsed time t alone "
-               "cannot pass); control = the stricter")
+               "cannot pass); the row reports the one that binds")

@@ -51,13 +51,14 @@ def find(model, rec, hypothesis, n_candidates=None, keep: float = 0.5, n_perm: i
         eligible = np.sort(rng.choice(eligible, ig_examples, replace=False))
     s2 = stage2(model, rec, s1.candidates, eligible, hypothesis.attr_step, keep=keep, n_steps=n_steps)
     d1 = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(s1).items()
-          if k not in ("candidates", "ranking", "null")}
+          if k not in ("candidates", "ranking", "null", "null_b")}
     d2 = {"median_rel_delta": s2.median_rel_delta, "n_examples": s2.n_examples, "n_steps": s2.n_steps,
           "baseline": s2.baseline, "keep": keep}
     ns = NeuronSet(hypothesis.describe(), s2.kept.tolist(), s1.candidates.tolist(),
                    {"hidden": int(X.shape[1]), "candidates": len(s1.candidates), "filtered": len(s2.kept)},
                    d1, d2, s2.mean_abs_attribution.tolist(), model_id, seed)
     ns.probe_null = s1.null  # kept in memory for seed-combined tests; not serialised
+    ns.probe_b = (s1.heldout_accuracy_b, s1.null_b)  # the second test of an intersection-union probe (or Nones)
     return ns
 
 

@@ -11,10 +11,12 @@ import pandas as pd
 COLUMNS = (
     "dataset", "cell", "finding", "test", "test_id", "unit", "statistic", "estimate", "ci_low", "ci_high",
     "null_mean", "null_ci_high", "effect_size", "effect_size_kind", "p_value", "p_adjusted",
-    "correction", "alpha", "reject", "n_seeds", "n_examples", "n_null", "paper_value", "notes",
+    "correction", "alpha", "reject", "alternative", "untrained_rejects", "n_seeds", "n_examples", "n_null",
+    "paper_value", "notes",
 )
+ALTERNATIVES = ("greater", "less", "two-sided", "equivalence", "")  # "": a descriptive row (no test)
 _TEXT = {"dataset", "cell", "finding", "test", "test_id", "unit", "statistic", "effect_size_kind", "correction",
-         "notes"}
+         "notes", "alternative"}
 _INT = {"n_seeds", "n_examples", "n_null"}
 _REQUIRED = ("dataset", "cell", "finding", "test", "statistic", "estimate")
 NAN = float("nan")
@@ -23,8 +25,15 @@ NAN = float("nan")
 def stats_row(**fields) -> dict:
     """Validate and complete one stats row; missing optional fields become NaN/empty.
 
+    ``alternative`` is the direction the row's claim takes (``greater``/``less``: the
+    statistic above/below its control; ``two-sided``; ``equivalence``: a TOST, whose
+    rejection shows equivalence; empty: descriptive); ``reject`` is true only in that
+    direction (:func:`neuronstats.stats.multitest.correct`). ``untrained_rejects``: the
+    same test on the untrained network rejects too (then this row alone is no evidence
+    of a trained mechanism).
+
     Raises ``ValueError`` for unknown columns, missing required ones, p-values outside
-    [0, 1], ``ci_low > ci_high`` or ``alpha`` outside (0, 1).
+    [0, 1], ``ci_low > ci_high``, ``alpha`` outside (0, 1) or an unknown alternative.
     """
     unknown = set(fields) - set(COLUMNS)
     if unknown:
@@ -37,7 +46,7 @@ def stats_row(**fields) -> dict:
         v = fields.get(c)
         if c in _TEXT:
             row[c] = "" if v is None else str(v)
-        elif c == "reject":
+        elif c in ("reject", "untrained_rejects"):
             row[c] = None if v is None else bool(v)
         elif c in _INT:
             row[c] = 0 if v is None else int(v)
@@ -48,6 +57,8 @@ def stats_row(**fields) -> dict:
             raise ValueError(f"{c} = {row[c]} outside [0, 1]")
     if not math.isnan(row["ci_low"]) and not math.isnan(row["ci_high"]) and row["ci_low"] > row["ci_high"]:
         raise ValueError(f"ci_low {row['ci_low']} > ci_high {row['ci_high']}")
+    if row["alternative"] not in ALTERNATIVES:
+        raise ValueError(f"alternative = {row['alternative']!r}, expected one of {ALTERNATIVES}")
     if math.isnan(row["alpha"]):
         row["alpha"] = 0.05
     if not 0 < row["alpha"] < 1:

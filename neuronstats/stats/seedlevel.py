@@ -11,6 +11,11 @@ label permutations). The claim "this model family has the mechanism" is about se
   scored on the *same* test examples (``shared=True``) that spread misses the examples'
   sampling error, and the crossed two-way estimate ``Var = σ²_seed/S + σ²_item/n +
   σ²_res/(S·n) = (MS_seed + MS_item − MS_res)/(S·n)`` is used (Satterthwaite df);
+* with each seed scored on its *own subset* of one shared pool of examples (e.g. the
+  examples it positions correctly), ``index`` gives each value's example id; the
+  examples' shared effect ``σ²_item`` is then the mean covariance of two seeds' values on
+  the examples they have in common, and ``Var = s²_d/S + σ²_item·Σ_e w̄_e²`` (``w̄_e``:
+  example e's weight in the grand mean), with Satterthwaite df;
 * the CI of the statistic is ``control mean + t·SE`` around the difference, so the CI
   excludes the control mean exactly when p < 1 − level: a rejection never has a CI that
   contains its null;
@@ -76,11 +81,52 @@ def _crossed_var(X: np.ndarray) -> tuple[float, float]:
     return float(total / (S * n)), float(max(S - 1, df))
 
 
+def item_variance(per_seed_values, index) -> tuple[float, float]:
+    """The shared examples' contribution to the variance of the grand mean (mean over
+    seeds of each seed's mean), when seed s has values ``per_seed_values[s]`` on the
+    examples ``index[s]`` of one shared pool; and its df (distinct examples − 1).
+
+    σ²_item is the mean, over pairs of seeds, of the covariance of their values on the
+    examples both have (weighted by how many); negative estimates count as 0."""
+    ids = [np.asarray(i) for i in index]
+    vals = [np.asarray(v, float) for v in per_seed_values]
+    S = len(vals)
+    num = den = 0.0
+    for a in range(S):
+        for b in range(a + 1, S):
+            common, ia, ib = np.intersect1d(ids[a], ids[b], return_indices=True)
+            if len(common) < 3:
+                continue
+            xa, xb = vals[a][ia], vals[b][ib]
+            num += ((xa - xa.mean()) * (xb - xb.mean())).sum()
+            den += len(common) - 1
+    if den == 0:
+        return 0.0, np.inf
+    sigma2 = max(0.0, num / den)
+    pool = np.unique(np.concatenate(ids))
+    wbar = np.zeros(len(pool))
+    for i in ids:
+        np.add.at(wbar, np.searchsorted(pool, i), 1.0 / (len(i) * S))
+    return float(sigma2 * (wbar**2).sum()), float(max(len(pool) - 1, 1))
+
+
+def satterthwaite(v1: float, df1: float, v2: float, df2: float) -> float:
+    """Degrees of freedom of the sum of two variance estimates."""
+    if v2 <= 0:
+        return df1
+    if v1 <= 0:
+        return df2
+    return float((v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2))
+
+
 def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(0.0, 1.0),
-              shared: bool = False) -> SeedTest:
+              shared: bool = False, index=None, index_control=None) -> SeedTest:
     """Seed-level estimate, CI and (with ``per_seed_null``) two-sided test. ``shared``:
     every seed's per-example values are on the same examples, in the same order (for a
-    test, so are the null's: per-example control values)."""
+    test, so are the null's: per-example control values). ``index``: per seed, the
+    example id of each value (each seed's own subset of one shared pool of examples);
+    ``index_control``: per seed, each example's control value (e.g. its mean over the
+    random sets), subtracted before the examples' shared variance is estimated."""
     vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
     keep = [i for i, v in enumerate(vals) if len(v)]
     vals = [vals[i] for i in keep]
@@ -104,6 +150,14 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
         crossed, crossed_df = _crossed_var(X)
         if crossed > between:
             between, df = crossed, crossed_df
+    elif index is not None and S > 1:
+        ids = [np.asarray(index[i]) for i in keep]
+        per_example = vals
+        if index_control is not None:
+            per_example = [v - np.asarray(index_control[i], float) for v, i in zip(vals, keep)]
+        item, item_df = item_variance(per_example, ids)
+        df = satterthwaite(between, df, item, item_df)
+        between += item
     se = float(np.sqrt(max(between, within.mean() / S)))
     q = stats.t.ppf(0.5 + level / 2, df)
     center = float(cmeans.mean())
@@ -125,3 +179,53 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
         ci_low, ci_high = float(np.clip(ci_low, *bounds)), float(np.clip(ci_high, *bounds))
     return SeedTest(float(means.mean()), ci_low, ci_high, float(cmeans.mean()) if per_seed_null is not None
                     else float("nan"), p, se, df, S, int(sum(len(v) for v in vals)), note)
+
+
+def pooled_seed_test(units, level: float = 0.95, bounds=(0.0, 1.0)) -> tuple[SeedTest, np.ndarray]:
+    """One seed-level estimate for a claim made of several units (tokens): per seed, the
+    mean over units of (statistic − control); the test is over seeds, and its SE adds
+    each unit's shared-examples term (units are on disjoint examples, so their terms add,
+    divided by K²). ``units``: per unit a dict with ``values`` and ``null`` (per seed;
+    ``None`` or empty where the unit has no data in that seed), and optionally ``index``
+    and ``index_control`` (per seed, as in :func:`seed_test`). Returns the test and the
+    per-seed effects d_s."""
+    n_seeds = max(len(u["values"]) for u in units)
+    est, ctl = [[] for _ in range(n_seeds)], [[] for _ in range(n_seeds)]
+    item, item_df, K = 0.0, 0.0, 0
+    for u in units:
+        present = [s for s in range(n_seeds) if s < len(u["values"]) and u["values"][s] is not None
+                   and len(np.atleast_1d(u["values"][s]))]
+        if not present:
+            continue
+        K += 1
+        for s in present:
+            est[s].append(float(np.mean(u["values"][s])))
+            ctl[s].append(float(np.mean(u["null"][s])) if u.get("null") is not None else 0.0)
+        if u.get("index") is not None and len(present) > 1:
+            vals = [np.asarray(u["values"][s], float) for s in present]
+            if u.get("index_control") is not None:
+                vals = [v - np.asarray(u["index_control"][s], float) for v, s in zip(vals, present)]
+            v_u, df_u = item_variance(vals, [u["index"][s] for s in present])
+            item += v_u
+            item_df += df_u if np.isfinite(df_u) else 0.0
+    seeds = [s for s in range(n_seeds) if est[s]]
+    if not seeds or K == 0:
+        raise ValueError("no unit has values in any seed")
+    means = np.array([np.mean(est[s]) for s in seeds])
+    cmeans = np.array([np.mean(ctl[s]) for s in seeds])
+    d = means - cmeans
+    S = len(seeds)
+    between = d.var(ddof=1) / S if S > 1 else 0.0
+    item /= K**2
+    df = satterthwaite(between, float(S - 1) if S > 1 else np.inf, item, max(item_df, 1.0))
+    se = float(np.sqrt(between + item))
+    q = stats.t.ppf(0.5 + level / 2, df)
+    center = float(cmeans.mean())
+    lo, hi = center + d.mean() - q * se, center + d.mean() + q * se
+    if bounds is not None:
+        lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
+    p = 1.0 if abs(d.mean()) <= 1e-12 else (float(2 * stats.t.sf(abs(d.mean()) / se, df)) if se > 0 else 0.0)
+    note = f"pooled over {K} units: per seed the mean over units; seed-level test"
+    if S == 1:
+        note += "; one seed: the CI has no between-seed term"
+    return SeedTest(float(means.mean()), float(lo), float(hi), center, p, se, float(df), S, 0, note), d

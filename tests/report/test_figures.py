@@ -33,3 +33,19 @@ def test_fig5_needs_all_three_bars(tmp_path):
     df = pd.DataFrame(rows)
     assert _written(gates_figure(df, tmp_path / "f5", "planted"))
     assert gates_figure(df[df.test.str.startswith("keep")], tmp_path / "none") == []
+
+
+def test_table1_figure_wraps_its_panels_to_stay_legible_at_a_pages_width(tmp_path):
+    from PIL import Image
+
+    from neuronstats.report.figures import table1_figure
+
+    rows = [{"dataset": ds, "cell": cell, "test_id": "positioning.accuracy", "unit": "all examples",
+             "estimate": 0.9, "ci_low": 0.95, "ci_high": 0.97, "null_mean": 0.05, "null_ci_high": 0.06,
+             "paper_value": 0.98}  # a CI that misses its estimate (as hand-made rows may) is drawn, not refused
+            for ds in ("gutenberg", "gutenberg-2tokens", "lyrics") for cell in ("gru", "lstm", "gru untrained",
+                                                                            "lstm untrained")]
+    paths = table1_figure(pd.DataFrame(rows), tmp_path / "t1")
+    width, height = Image.open(paths[0]).size
+    # 6 trained panels (the untrained networks drawn inside them), 3 to a row: not 12 panels in one 7,000 px row
+    assert width <= 2000 and height >= 400, (width, height)
