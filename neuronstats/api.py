@@ -75,6 +75,7 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
             examples = split_examples(ds, cfg, split)
             if limit:
                 examples = examples.subset(np.arange(min(limit, len(examples))))
+            examples.vocab_itos = vocab.itos  # its repr shows the first examples as words
         elif key != first:
             raise InputError("models trained on different data or vocabularies", path=f,
                              expected="the seeds of one configuration")
@@ -102,10 +103,122 @@ def record(model, examples, mode: str = "greedy"):
     return _record(model, examples, mode)
 
 
-def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> pd.DataFrame:
+def describe_intervention(spec) -> str:
+    """A short name of an intervention for reading (``str(spec)`` is the exact one).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> describe_intervention(ns.Intervention(step="T-1", op="from_step", neurons=[3, 17], source_offset=-1))
+    'from_step neurons 3, 17 at T-1 (from t-1)'
+    >>> describe_intervention(ns.Intervention(step="T", op="zero", neurons=range(24)))
+    'zero 24 neurons at T'
+    """
+    from neuronstats.microscope.intervene import Intervention
+
+    if not isinstance(spec, Intervention):
+        return f"random decoder inputs (seed {spec.seed})" if hasattr(spec, "seed") else str(spec)
+    if spec.neurons is None:
+        who = "all neurons"
+    elif len(spec.neurons) <= 4:
+        who = f"neuron{'s' if len(spec.neurons) > 1 else ''} " + ", ".join(map(str, spec.neurons))
+    else:
+        who = f"{len(spec.neurons)} neurons"
+    extra = []
+    if spec.op in ("from_step", "from_example"):
+        extra.append(f"from {spec.source}" if spec.source is not None else f"from t{spec.source_offset:+d}")
+    if spec.value is not None:
+        extra.append(f"value {spec.value if not isinstance(spec.value, tuple) else 'per neuron'}")
+    if spec.state != "h":
+        extra.append(f"state {spec.state}")
+    return f"{spec.op} {who} at {spec.step}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+class SweepResult(pd.DataFrame):
+    """What :func:`sweep` returns: its rows, one per condition (``condition``,
+    ``accuracy``, ``n_examples``), as a DataFrame that existing code reads as before, and
+    their summary, one row per intervention (:meth:`summary`): the clean accuracy, the
+    accuracy under the intervention, the drop and, with random control sets, the drop's
+    p-value against theirs.
+
+    Attributes
+    ----------
+    outcomes : :class:`~neuronstats.microscope.intervene.Outcomes`, every example's
+        decoded tokens under every condition.
+    n_left_out : examples left out because an intervention has no such decoder step for
+        them (e.g. ``T-2`` when T = 1).
+
+    A row selection, a copy or any other derived frame is a plain DataFrame.
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(), limit=200)
+    >>> res = ns.sweep(models[0], examples, ns.Intervention(step="T", op="zero", neurons=range(24)), n_sets=9)
+    >>> res
+    SweepResult: 200 examples, 11 conditions (clean, 1 intervention, 9 random sets)
+    ...
+    >>> list(res.summary().columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['intervention', 'n_examples', 'clean_accuracy', 'accuracy', 'drop', 'n_sets', 'control_mean_drop',
+     'control_band_low', 'control_band_high', 'p_value']
+    >>> p = float(res.summary().p_value.iloc[0])  # (1 + #{random sets dropping it at least as much}) / (1 + 9)
+    >>> round(p * 10) / 10 == p
+    True
+    """
+
+    _metadata = ["outcomes", "n_left_out", "_tests"]
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame  # derived frames are plain: they no longer hold every condition
+
+    def summary(self) -> pd.DataFrame:
+        """One row per intervention: ``clean_accuracy``, ``accuracy`` (under it) and
+        ``drop`` (their difference), and against its random control sets (where it has
+        them) ``control_mean_drop``, the central 95 % of their drops
+        (``control_band_low``, ``control_band_high``) and ``p_value`` = (1 + #{random
+        sets dropping at least as much}) / (1 + ``n_sets``)."""
+        rows = []
+        for spec, clean, under, ctl in self._tests:
+            band = ctl.control_band if ctl is not None else (np.nan, np.nan)
+            rows.append({"intervention": str(spec), "n_examples": int(self.n_examples.iloc[0]),
+                         "clean_accuracy": clean, "accuracy": under, "drop": clean - under,
+                         "n_sets": ctl.n_null if ctl is not None else 0,
+                         "control_mean_drop": ctl.null_mean if ctl is not None else np.nan,
+                         "control_band_low": band[0], "control_band_high": band[1],
+                         "p_value": ctl.p_value if ctl is not None else np.nan})
+        return pd.DataFrame(rows)
+
+    def _headline(self) -> str:
+        n_sets = sum(ctl.n_null for *_, ctl in self._tests if ctl is not None)
+        left = f" ({self.n_left_out} left out: no such decoder step)" if self.n_left_out else ""
+        k = len(self._tests)
+        return (f"SweepResult: {int(self.n_examples.iloc[0])} examples{left}, {len(self)} conditions (clean, {k} "
+                f"intervention{'' if k == 1 else 's'}" + (f", {n_sets} random sets)" if n_sets else ")"))
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        shown = pd.DataFrame({
+            "intervention": [describe_intervention(spec) for spec, *_ in self._tests],
+            "clean": [f"{100 * x:.1f} %" for x in s.clean_accuracy],
+            "under it": [f"{100 * x:.1f} %" for x in s.accuracy], "drop": [f"{100 * x:.1f} pp" for x in s["drop"]],
+            "random sets: mean drop [95 % band]": [
+                "–" if not n else f"{100 * m:.1f} pp [{100 * lo:.1f}, {100 * hi:.1f}] ({n} sets)"
+                for n, m, lo, hi in zip(s.n_sets, s.control_mean_drop, s.control_band_low, s.control_band_high)],
+            "p": ["–" if not n else f"{p:.4f}" for n, p in zip(s.n_sets, s.p_value)]})
+        return (self._headline() + "\n" + shown.to_string(index=False) + "\n"
+                + f"rows: {len(self)} × (condition, accuracy, n_examples); .summary(): the table above as numbers")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self._headline()}</p>" + self.summary().to_html(index=False, float_format=lambda x: f"{x:.4g}")
+
+
+def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> SweepResult:
     """Decode ``examples`` clean and under each intervention (and, with ``n_sets``, under
     the same intervention on that many random neuron sets of the same size): one row per
-    condition with its positioning accuracy (w at T).
+    condition with its positioning accuracy (w at T), and a summary per intervention
+    (:class:`SweepResult`). Examples on which an intervention has no such decoder step
+    (e.g. ``T-2`` when T = 1) are left out, and counted (``n_left_out``).
 
     Examples
     --------
@@ -116,21 +229,48 @@ def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> pd
     (['clean', "Intervention(step='T', op='zero', ..."], 7)
     >>> bool(df.accuracy.iloc[0] > df.accuracy.iloc[1])     # zeroing half the state at T hurts
     True
+    >>> row = df.summary().iloc[0]                          # clean, under it, the drop, vs the random sets
+    >>> bool(row["drop"] == row.clean_accuracy - row.accuracy), int(row.n_sets)
+    (True, 5)
     """
-    from neuronstats.microscope.intervene import run
+    from neuronstats.microscope.intervene import fitting_examples, run
     from neuronstats.microscope.intervene import sweep as expand
-    from neuronstats.stats.controls import control_sets
+    from neuronstats.stats.controls import control_sets, random_control_test
 
-    conds, names = [()], ["clean"]
+    conds, names, where = [()], ["clean"], []
     for spec in interventions:
+        where.append((spec, len(conds)))
         conds.append((spec,))
         names.append(str(spec))
         if n_sets and getattr(spec, "neurons", None):
             sets = control_sets(model.hidden, spec.neurons, n_sets, seed=seed)
             conds += expand((spec,), sets)
             names += [f"random set {i} ({str(spec)})" for i in range(len(sets))]
-    out = run(model, examples, conds)
-    return pd.DataFrame({"condition": names, "accuracy": out.at_T.mean(0), "n_examples": len(examples)})
+    keep = np.arange(len(examples))
+    while len(keep):  # the decoded times end at the kept examples' largest T + 3: keep until every one fits
+        fits = fitting_examples(conds, examples.T[keep, 0])
+        if fits.all():
+            break
+        keep = keep[fits]
+    if not len(keep):
+        raise InputError(f"no example has decoder times for {', '.join(map(str, interventions))}",
+                         expected="a step (and source step) within 0..T+3 of some examples")
+    left_out = len(examples) - len(keep)
+    if left_out:
+        examples = examples.subset(keep)
+    try:
+        out = run(model, examples, conds)
+    except ValueError as exc:  # a spec that does not fit this model (e.g. a neuron it does not have)
+        raise InputError(str(exc)) from None
+    acc = out.at_T.mean(0)
+    ends = [i for _, i in where[1:]] + [len(conds)]
+    tests = []
+    for (spec, i), end in zip(where, ends):
+        ctl = random_control_test(acc[0] - acc[i], acc[0] - acc[i + 1:end], "greater") if end > i + 1 else None
+        tests.append((spec, float(acc[0]), float(acc[i]), ctl))
+    res = SweepResult({"condition": names, "accuracy": acc, "n_examples": len(examples)})
+    res.outcomes, res.n_left_out, res._tests = out, left_out, tests
+    return res
 
 
 def _context(models, examples, dataset, options):

@@ -126,7 +126,7 @@ def cmd_report(a) -> int:
 
 
 def cmd_replicate(a) -> int:
-    from neuronstats.study import check_out_dir, load_study, run_study
+    from neuronstats.study import check_out_dir, check_run, load_study, run_study
 
     study = load_study(a.study)
     if a.seeds or a.cells or a.datasets:
@@ -145,6 +145,7 @@ def cmd_replicate(a) -> int:
         return 0
     if not a.out:
         raise InputError("replicate needs --out", expected="a results folder, e.g. --out my_results")
+    check_run(study, a.data_dir, a.out)  # corpora and --out, before the log file, the lock or Dask
     out = check_out_dir(a.out)
     log = _log_to(out / "replicate.log")
     if a.train_only:
@@ -188,8 +189,8 @@ def cmd_record(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from neuronstats.microscope.intervene import Intervention, fitting_examples, run, sweep
-    from neuronstats.stats.controls import control_sets, random_control_test
+    from neuronstats.api import sweep
+    from neuronstats.microscope.intervene import Intervention
 
     neurons = tuple(int(i) for i in a.neurons.split(",")) if a.neurons else None
     kw = {"source_offset": a.source_offset} if a.op == "from_step" else {}
@@ -198,34 +199,25 @@ def cmd_sweep(a) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     model, _, ex = _model_examples(a)
-    fits = fitting_examples([(spec,)], ex.T[:, 0])
-    if not fits.any():
-        raise InputError(f"no example has decoder times for {spec}", path=a.model,
-                         expected="a step (and source step) within 0..T+3 of some examples")
-    left_out = int((~fits).sum())
-    ex = ex.subset(fits.nonzero()[0]) if left_out else ex
-    try:
-        conds = [(), (spec,)]
-        if neurons:
-            sets = control_sets(model.hidden, neurons, a.n_sets, seed=a.seed)
-            conds += sweep((spec,), sets)
-        log.info("decoding %d examples under %d conditions", len(ex), len(conds))
-        out = run(model, ex, conds)
-    except ValueError as exc:  # a spec that does not fit this model
+    log.info("decoding %d examples clean, under %s and under %d random sets", len(ex), spec,
+             a.n_sets if neurons else 0)
+    try:  # the numbers ns.sweep gives (one implementation): printed here
+        res = sweep(model, ex, spec, n_sets=a.n_sets if neurons else 0, seed=a.seed)
+    except InputError as exc:
         raise InputError(str(exc), path=a.model) from None
-    acc = out.at_T.mean(0)
-    if left_out:
-        print(f"{left_out} examples left out: {spec} has no such decoder step for them")
-    print(f"{len(ex)} examples; accuracy (w at T): clean {100 * acc[0]:.1f} %, under {spec} {100 * acc[1]:.1f} %")
-    if neurons:
-        ctl = random_control_test(acc[0] - acc[1], acc[0] - acc[2:], "greater")
-        lo, hi = ctl.control_band
-        print(f"accuracy drop {100 * ctl.observed:.1f} pp vs {a.n_sets} random {len(neurons)}-neuron sets: "
-              f"mean {100 * ctl.null_mean:.1f} pp, 95 % band [{100 * lo:.1f}, {100 * hi:.1f}], "
-              f"p = {ctl.p_value:.4f}")
+    row = res.summary().iloc[0]
+    if res.n_left_out:
+        print(f"{res.n_left_out} examples left out: {spec} has no such decoder step for them")
+    print(f"{int(row.n_examples)} examples; accuracy (w at T): clean {100 * row.clean_accuracy:.1f} %, under {spec} "
+          f"{100 * row.accuracy:.1f} %")
+    if row.n_sets:
+        print(f"accuracy drop {100 * row['drop']:.1f} pp vs {int(row.n_sets)} random {len(neurons)}-neuron sets: "
+              f"mean {100 * row.control_mean_drop:.1f} pp, 95 % band [{100 * row.control_band_low:.1f}, "
+              f"{100 * row.control_band_high:.1f}], p = {row.p_value:.4f}")
     if a.out:
         from neuronstats import io
 
+        out = res.outcomes
         io.write_npz(a.out, outputs=out.outputs, at_T=out.at_T, w=out.w, T=out.T)
     return 0
 
@@ -308,7 +300,7 @@ def cmd_calibrate(a) -> int:
     from neuronstats import io
     from neuronstats.calibration import calibrate, calibration_table
     from neuronstats.engine import dask_session
-    from neuronstats.study import check_out_dir, load_study
+    from neuronstats.study import check_out_dir, check_run, load_study
 
     study = load_study(a.study)
     if a.dataset not in study.datasets or a.cell not in study.cells_of(a.dataset):
@@ -317,6 +309,7 @@ def cmd_calibrate(a) -> int:
                              f"{d} ({', '.join(study.cells_of(d))})" for d in study.datasets))
     if a.studies < 1:
         raise InputError(f"--studies {a.studies}", expected="a positive number of simulated studies (e.g. 300)")
+    check_run(study.subset(datasets=[a.dataset], cells=[a.cell]), a.data_dir, a.out)  # before Dask or any file
     out = check_out_dir(a.out)
     with dask_session(a.scheduler, a.workers) as client:
         rows = calibrate(study, a.dataset, a.cell, a.studies, out, a.data_dir, a.cache_dir, client=client,

@@ -47,22 +47,44 @@ def _train_job(cfg, data_dir, cache_dir, store=None, _parent=None) -> dict:
             "epochs": len(res.history), "stopped": res.stopped, "device": res.device}
 
 
+DASK_LOGGERS = ("distributed", "bokeh", "tornado")
+
+
+@contextlib.contextmanager
+def quiet_dask_logs(level: int = logging.WARNING):
+    """Dask's own log lines below ``level`` (the scheduler's and nannies' start, register,
+    close: about 30 lines a run) are dropped while inside; its warnings and errors still
+    show. The package's progress lines (logger ``neuronstats``) are not touched."""
+    loggers = [logging.getLogger(name) for name in DASK_LOGGERS]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        if lg.getEffectiveLevel() < level:
+            lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, old in zip(loggers, before):
+            lg.setLevel(old)
+
+
 @contextlib.contextmanager
 def dask_session(scheduler: str | None = None, workers: int | None = None):
-    """A Dask client for the study's jobs, or None (``workers = 0``: run in this process)."""
+    """A Dask client for the study's jobs, or None (``workers = 0``: run in this process).
+    Dask's logs stay below WARNING meanwhile (:func:`quiet_dask_logs`)."""
     if workers == 0 and not scheduler:
         yield None
         return
     from dask.distributed import Client
 
-    cluster = None if scheduler else local_cluster(workers)
-    client = Client(scheduler or cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    with quiet_dask_logs():
+        cluster = None if scheduler else local_cluster(workers)
+        client = Client(scheduler or cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs", deps: dict | None = None):

@@ -18,7 +18,18 @@ from pathlib import Path
 import pandas as pd
 
 CLAIMS_FILE = Path(__file__).with_name("claims.csv")
-KINDS = ("level", "drop", "direction", "no effect", "range")
+# What a claim asserts, fixed before any data (no verdict may depend on a direction read off our own results):
+#   level — the paper's number, on the side of the control that ``direction`` names;
+#   drop — an intervention lowers the statistic to about the paper's number (direction "less");
+#   stays — the statistic stays near the paper's (high) number after an intervention: not below it by more
+#           than the margin; diagnostic only where random sets do worse;
+#   direction — an effect in ``direction`` against the control, no number;
+#   no effect — equivalence: the estimate lies within [low, high];
+#   fixed by the method — the value is set by the pipeline's rules: described, never given a verdict;
+#   range — the estimate lies within [low, high].
+KINDS = ("level", "drop", "stays", "direction", "no effect", "fixed by the method", "range")
+DIRECTIONS = ("greater", "less")
+DIRECTED = ("level", "drop", "stays", "direction")  # the kinds that need a direction
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,6 +39,10 @@ def claims() -> pd.DataFrame:
     bad = set(df["kind"]) - set(KINDS)
     if bad:
         raise ValueError(f"{CLAIMS_FILE}: unknown claim kind(s) {sorted(bad)}")
+    undirected = df[df["kind"].isin(DIRECTED) & ~df["direction"].isin(DIRECTIONS)]
+    if len(undirected):
+        raise ValueError(f"{CLAIMS_FILE}: claims {list(undirected.claim_id)} need a direction (greater | less)")
+    df["reading"] = df["reading"].fillna("")
     if df["claim_id"].duplicated().any():
         raise ValueError(f"{CLAIMS_FILE}: duplicate claim ids")
     return df
@@ -38,10 +53,13 @@ def dataset_matches(claim_dataset: str, dataset: str) -> bool:
 
 
 def unit_matches(claim_unit: str, unit: str) -> bool:
-    """``*``: any unit; ``'i'``: the token unit of the word i; else the exact unit."""
+    """``*``: any unit; ``pooled``: the one row pooling a token-level test over its tokens;
+    ``'i'``: the token unit of the word i; else the exact unit."""
     claim_unit = str(claim_unit)
     if claim_unit == "*":
         return True
+    if claim_unit == "pooled":
+        return unit.startswith("pooled")
     if claim_unit.startswith("'"):
         return unit.endswith(" " + claim_unit)
     return claim_unit == unit
@@ -60,3 +78,14 @@ def paper_value(dataset: str, cell: str, test_id: str, unit: str) -> float | Non
     hit = claims_for(dataset, cell, test_id, unit)
     vals = [v for v in hit["paper_value"] if isinstance(v, float) and not math.isnan(v)]
     return float(vals[0]) if vals else None
+
+
+DEVIATIONS_FILE = Path(__file__).with_name("deviations.csv")
+
+
+@functools.lru_cache(maxsize=1)
+def deviations() -> pd.DataFrame:
+    """Each choice of ours that differs from, or interprets, the paper: what the paper
+    does, what we do, the file that does it, and the sensitivity reading that tests it
+    (:mod:`neuronstats.sensitivity`; empty where none does)."""
+    return pd.read_csv(DEVIATIONS_FILE).fillna("")

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import platform
 import subprocess
 import time
@@ -256,9 +257,22 @@ def _versions() -> dict:
             "statsmodels": statsmodels.__version__, "pandas": pd.__version__}
 
 
-def check_out_dir(out_dir) -> Path:
-    """Create ``out_dir`` if needed and check that it is writable, before any work."""
+def check_out_dir(out_dir, create: bool = True) -> Path:
+    """Check that ``out_dir`` can be written, before any work: an existing folder must
+    take a file, a new one must be creatable (its nearest existing parent a writable
+    folder). ``create``: make it now; else nothing is made (a check that fails leaves
+    nothing behind)."""
     out_dir = Path(out_dir)
+    expected = "a writable folder for --out"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the results folder is a file", path=out_dir, expected=expected)
+    if not out_dir.exists():
+        parent = next(p for p in out_dir.absolute().parents if p.exists())
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(f"cannot create the results folder: {parent} is not a writable folder", path=out_dir,
+                             expected=expected)
+        if not create:
+            return out_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".write-test"
@@ -266,8 +280,38 @@ def check_out_dir(out_dir) -> Path:
         probe.unlink()
     except OSError as exc:
         raise InputError(f"cannot write the results folder: {exc.strerror}", path=out_dir,
-                         expected="a writable folder for --out") from None
+                         expected=expected) from None
     return out_dir
+
+
+def check_run(study: Study, data_dir, out_dir=None) -> None:
+    """Everything a run of ``study`` needs that can be checked in milliseconds, checked
+    before it starts Dask or writes a file, so that a wrong path fails at once, in one
+    line, and leaves nothing behind: every dataset's corpus (fine-tuned datasets' parents
+    included) under ``data_dir``, and ``out_dir`` (writable, or creatable; no other run
+    writing there). The study itself is checked when it is loaded (:func:`load_study`)."""
+    from neuronstats.data.examples import check_corpus
+
+    seen = set()
+    for *_, cfg in study.runs():
+        c = cfg
+        while c is not None:  # the model and the models it is fine-tuned from
+            key = (c.data.source, c.data.path)
+            if key not in seen:
+                seen.add(key)
+                check_corpus(c.data, data_dir)
+            c = c.init
+    if out_dir is not None:
+        check_out_dir(out_dir, create=False)
+        _check_not_locked(Path(out_dir) / ".lock")
+
+
+def _check_not_locked(lock_path: Path) -> None:
+    """Raise the lock's own error if another run holds ``lock_path`` (created by nobody here)."""
+    if not lock_path.is_file():
+        return
+    with io.exclusive(lock_path, wait=False):
+        pass
 
 
 def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -> dict:
@@ -415,6 +459,7 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     from neuronstats.engine import dask_session, run_jobs
 
     t_start = time.perf_counter()
+    check_run(study, data_dir, out_dir)  # before any file or worker: a wrong path fails here, leaving nothing
     out_dir = check_out_dir(out_dir)
     with io.exclusive(out_dir / ".lock", wait=False), dask_session(scheduler, workers) as client:
         trained = train_study(study, data_dir, cache_dir, log=log, client=client)
@@ -455,6 +500,27 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
 
     build_report(out_dir, floor=study.analysis.accuracy_floor)
     return summary
+
+
+def mark_untrained(table: pd.DataFrame) -> pd.DataFrame:
+    """Say in each trained row whether the same test rejects on the untrained network
+    (``untrained_rejects``, and a note): such a row's own null is one that a network
+    without the mechanism passes, so its ``reject`` alone is no support (the
+    trained-vs-untrained rows are the test that counts)."""
+    out = table.copy()
+    base = out[out.cell.str.endswith(" untrained")]
+    hit = {(c[: -len(" untrained")], t, u): bool(r) for c, t, u, r in
+           zip(base.cell, base.test_id, base.unit, base.reject) if r is not None}
+    for i in out.index[~out.cell.str.endswith(" untrained")]:
+        key = (out.at[i, "cell"], out.at[i, "test_id"], out.at[i, "unit"])
+        if key not in hit:
+            continue
+        out.at[i, "untrained_rejects"] = hit[key]
+        if hit[key]:
+            out.at[i, "notes"] = ("NOT DIAGNOSTIC: the untrained network rejects this null too, so this row's "
+                                  "rejection is no evidence of a trained mechanism (see trained_vs_untrained); "
+                                  + out.at[i, "notes"])
+    return out
 
 
 def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
@@ -510,8 +576,11 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                 tables.setdefault(name, []).extend(rows)
                 seed_values.setdefault(cell, {}).update({tuple(k): v for k, v in r["seed_values"]})
                 figure_data.setdefault(cell, {}).update(r["figure_data"])
+        alternatives = {}  # (cell, row key) -> the direction its test claims, for the trained-vs-untrained rows
         for name, rows in tables.items():
-            table = correct(rows_to_frame(rows), a.correction)
+            table = mark_untrained(correct(rows_to_frame(rows), a.correction))
+            for r in table.itertuples():
+                alternatives.setdefault(r.cell, {})[(r.finding, r.test, r.unit, r.test_id)] = r.alternative or "two-sided"
             write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
             all_rows.append(table)
             if name == "gates":
@@ -525,7 +594,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                                    title)
         for cell, values in untrained_values.items():  # the stricter control (DESIGN §10): the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
-                                             suffix=VS_UNTRAINED,
+                                             suffix=VS_UNTRAINED, alternatives=alternatives.get(cell),
                                              what="trained minus untrained network of the same seed and architecture"))
             if len(cmp):
                 cmp = correct(cmp, a.correction)

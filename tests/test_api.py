@@ -74,3 +74,43 @@ def test_load_refuses_nothing_and_the_same_run_twice():
         ns.load([])
     with pytest.raises(InputError, match="the same model given twice"):
         ns.load(runs + runs)
+
+
+def test_sweep_is_its_rows_and_a_summary_and_the_cli_prints_the_same_numbers(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    import neuronstats as ns
+    from neuronstats.cli import main
+    from neuronstats.errors import InputError
+    from tests.conftest import tiny_config
+
+    run = ns.train(tiny_config(), cache_dir=tmp_path, progress=False)
+    models, examples = ns.load(run.run_dir, split="test", limit=60)
+    spec = ns.Intervention(step="T-1", op="zero", neurons=[0, 1, 2])
+    res = ns.sweep(models[0], examples, spec, n_sets=20)
+    # the rows, as before: one per condition, read as a DataFrame
+    assert isinstance(res, pd.DataFrame) and list(res.columns) == ["condition", "accuracy", "n_examples"]
+    assert len(res) == 22 and res.condition.iloc[0] == "clean" and type(res.head()) is pd.DataFrame
+    # the summary: clean, under it, the drop, and the random-set control's p from those very rows
+    row = res.summary().iloc[0]
+    clean, under, controls = res.accuracy.iloc[0], res.accuracy.iloc[1], res.accuracy.iloc[0] - res.accuracy.iloc[2:]
+    assert (row.clean_accuracy, row.accuracy, int(row.n_sets)) == (clean, under, 20)
+    assert row["drop"] == clean - under and row.p_value == (1 + (controls >= clean - under - 1e-12).sum()) / 21
+    text = repr(res)
+    assert text.startswith(f"SweepResult: {len(examples)} examples, 22 conditions (clean, 1 intervention, 20 random "
+                           "sets)")
+    assert "zero neurons 0, 1, 2 at T-1" in text and len(text.splitlines()) <= 4 and "array(" not in text
+    # one implementation: the CLI prints the API's numbers
+    model = str(next(run.run_dir.glob("model.json")))
+    capsys.readouterr()
+    assert main(["sweep", model, "--step", "T-1", "--neurons", "0,1,2", "--n-sets", "20", "--limit", "60"]) == 0
+    out = capsys.readouterr().out
+    assert f"clean {100 * clean:.1f} %" in out and f"drop {100 * row['drop']:.1f} pp" in out
+    assert f"p = {row.p_value:.4f}" in out
+    # examples without the step are left out and counted; none with it is one clear error
+    moved = ns.sweep(models[0], examples, ns.Intervention(step="T-1", op="from_step", source_offset=-1))
+    assert moved.n_left_out == int((examples.T[:, 0] < 2).sum()) > 0
+    assert moved.n_examples.iloc[0] == len(examples) - moved.n_left_out and np.isnan(moved.summary().p_value[0])
+    with pytest.raises(InputError, match="no example has decoder times"):
+        ns.sweep(models[0], examples, ns.Intervention(step="T+9", op="zero"))

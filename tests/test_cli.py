@@ -117,3 +117,41 @@ def test_bench_train_with_nothing_cached_says_so(tmp_path, capsys):
                  "--out", str(out), "--quiet"]) == 1
     assert "none is trained yet" in capsys.readouterr().out
     assert not list(out.glob("*.csv")) and not list((tmp_path / "cache").glob("models/*/model.json"))
+
+
+POEMS_STUDY = """seeds = [0]
+[analysis]
+findings = ["storing"]
+[[dataset]]
+name = "poems"
+data = { source = "text", path = "poems.txt", chunk_lines = 5 }
+"""
+
+
+def test_replicate_checks_corpora_and_out_before_dask_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import neuronstats.engine
+
+    def no_dask(*args, **kwargs):
+        raise AssertionError("Dask was started before the inputs were checked")
+
+    monkeypatch.setattr(neuronstats.engine, "local_cluster", no_dask)
+    study = tmp_path / "s.toml"
+    study.write_text(POEMS_STUDY)
+    out = tmp_path / "out"
+    # a --data-dir that does not exist: named, with the setting to fix; no folder, lock or log made
+    assert main(["replicate", str(study), "--out", str(out), "--data-dir", str(tmp_path / "nodata")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nodata" in err and "--data-dir" in err, err
+    assert not out.exists()
+    # the folder exists but the corpus is not in it; --out exists (empty): it stays empty
+    (tmp_path / "data").mkdir()
+    out.mkdir()
+    assert main(["replicate", str(study), "--out", str(out), "--data-dir", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "poems.txt: text file not found" in err, err
+    assert not list(out.iterdir())  # no .lock, no replicate.log
+    # --out is a file
+    (tmp_path / "data" / "poems.txt").write_text("a b c d\n")
+    (tmp_path / "taken").write_text("x")
+    assert main(["replicate", str(study), "--out", str(tmp_path / "taken"), "--data-dir", str(tmp_path / "data")]) == 2
+    assert "taken: the results folder is a file" in capsys.readouterr().err

@@ -88,3 +88,29 @@ def test_a_free_worker_takes_the_next_job_while_a_long_one_runs():
     assert done["c"]["dep"][0]["end"] == done["a"]["end"]  # c got a's result
     assert max(done[k]["end"] for k in "abc") < done["long"]["end"]
     assert {done[k]["pid"] for k in "abc"} == {done["a"]["pid"]} != {done["long"]["pid"]}
+
+
+def test_dask_logs_stay_below_warning():
+    """The scheduler's and nannies' INFO lines (about 30 a run: start, register, close)
+    never reach the terminal; warnings would."""
+    import logging
+
+    import distributed  # noqa: F401  (configures its loggers on import: INFO)
+
+    got = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            got.append(record)
+
+    keep = Keep(level=logging.DEBUG)
+    before = logging.getLogger("distributed").level
+    logging.getLogger("distributed").addHandler(keep)
+    try:
+        with dask_session(workers=1) as client:
+            assert client.submit(sum, [1, 2]).result() == 3
+    finally:
+        logging.getLogger("distributed").removeHandler(keep)
+    below = [f"{r.name}: {r.getMessage()}" for r in got if r.levelno < logging.WARNING]
+    assert not below, below[:5]
+    assert logging.getLogger("distributed").level == before  # restored after the session

@@ -19,13 +19,15 @@ def test_ledger_covers_the_papers_numbers_and_is_well_formed():
 
 
 def test_table1_numbers_sit_on_their_rows():
-    assert paper_value("lyrics", "gru", "storing.zero", "token 5 'the'") == 0.107
-    assert paper_value("gutenberg", "gru", "storing.zero", "token 5 'the'") == 0.200
+    assert paper_value("lyrics", "gru", "storing.zero", "pooled: 10 tokens") == 0.107
+    assert paper_value("gutenberg", "gru", "storing.zero", "pooled: 10 tokens") == 0.200
+    assert paper_value("gutenberg", "gru", "storing.zero", "token 5 'the'") is None  # token rows: description
     assert paper_value("gutenberg", "gru", "counting.shift", "k = 3") == 0.989
     assert paper_value("lyrics", "gru", "triggering.early", "k = 4") == 0.841
     assert paper_value("gutenberg", "gru", "positioning.accuracy", "all examples") == 0.985
-    assert paper_value("gutenberg", "gru", "gates.z_keep_trigger", "token 40 'i'") == 0.067
-    assert paper_value("gutenberg", "gru", "gates.z_keep_trigger", "token 41 'in'") is None
+    assert paper_value("gutenberg", "gru", "gates.z_all", "token 40 'i'") == 0.067  # before masking (§5)
+    assert paper_value("gutenberg", "gru", "gates.z_masked_trigger", "token 40 'i'") == 0.410
+    assert paper_value("gutenberg", "gru", "gates.z_all", "token 41 'in'") is None
 
 
 def test_no_lstm_row_carries_a_gru_only_number():
@@ -33,6 +35,7 @@ def test_no_lstm_row_carries_a_gru_only_number():
         if c.cell != "gru":
             continue
         unit = "k = 1" if c.unit.startswith("k") else ("token 1 'i'" if c.unit.startswith("'") else c.unit)
+        unit = "pooled: 10 tokens" if unit == "pooled" else unit
         for ds in c.dataset.split("+"):
             got = paper_value(ds, "lstm", c.test_id, unit if unit != "*" else "token 1 'x'")
             if c.test_id == "positioning.accuracy" and ds in ("gutenberg", "lyrics"):

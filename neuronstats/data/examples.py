@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,7 @@ class LinePairs:
     tgt: np.ndarray
     doc: np.ndarray  # int64 document index per pair
     doc_ids: list[str]
+    counts: dict = field(default_factory=dict)  # what the filters dropped (collect_pairs)
 
     def tokens(self, line: int) -> tuple[str, ...]:
         return tuple(self.words[i] for i in self.flat[self.off[line] : self.off[line + 1]])
@@ -70,15 +72,26 @@ def collect_pairs(docs, min_len: int, max_len: int, drop_lines: str = "") -> Lin
     src: list[int] = []
     doc_of: list[int] = []
     doc_ids: list[str] = []
+    n = {"corpus_lines": 0, "lines_dropped_by_pattern": 0, "lines_too_short": 0, "lines_too_long": 0,
+         "consecutive_line_pairs": 0}
     for d, doc in enumerate(docs):
         doc_ids.append(doc.doc_id)
         prev = -1  # index of the previous line if it is usable, else -1
+        after_text = False  # the previous line is not blank: the two would make a pair if both were kept
         for line in doc.lines:
-            if not line.strip() or (drop is not None and drop.match(line)):
+            if not line.strip():
+                prev, after_text = -1, False
+                continue
+            n["corpus_lines"] += 1
+            n["consecutive_line_pairs"] += after_text
+            after_text = True
+            if drop is not None and drop.match(line):
+                n["lines_dropped_by_pattern"] += 1
                 prev = -1
                 continue
             toks = tokenize(line)
             if not min_len <= len(toks) <= max_len:
+                n["lines_too_short" if len(toks) < min_len else "lines_too_long"] += 1
                 prev = -1
                 continue
             for t in toks:
@@ -100,7 +113,52 @@ def collect_pairs(docs, min_len: int, max_len: int, drop_lines: str = "") -> Lin
     tgt_a = src_a + 1  # the target is the next usable line (consecutive by construction)
     doc_a = np.asarray(doc_of, dtype=np.int64)
     keep = _first_occurrences(flat_a, off, src_a, tgt_a)
-    return LinePairs(words, flat_a, off, src_a[keep], tgt_a[keep], doc_a[keep], doc_ids)
+    n.update(pairs_within_length=len(src_a), pairs_distinct=len(keep))
+    return LinePairs(words, flat_a, off, src_a[keep], tgt_a[keep], doc_a[keep], doc_ids, n)
+
+
+def dropped_data_warnings(counts: dict, min_len: int, max_len: int, drop_lines: str = "") -> list[str]:
+    """What :func:`collect_pairs` dropped, in words, where it is more than half of the
+    corpus's non-empty lines or of its pairs of consecutive lines, naming the setting that
+    dropped them; ``[]`` when the filters kept most of the corpus.
+
+    Examples
+    --------
+    >>> counts = {"corpus_lines": 1000, "lines_too_long": 850, "lines_too_short": 20, "lines_dropped_by_pattern": 0,
+    ...           "consecutive_line_pairs": 900, "pairs_within_length": 40, "pairs_distinct": 40}
+    >>> print(dropped_data_warnings(counts, min_len=3, max_len=10)[0])  # doctest: +NORMALIZE_WHITESPACE
+    data.max_len = 10 drops 85 % of the corpus's 1,000 non-empty lines (longer than 10 tokens), data.min_len = 3
+    another 2 % (shorter than 3 tokens): 13 % kept (lines of 3-10 tokens)
+    >>> dropped_data_warnings({**counts, "lines_too_long": 10, "pairs_within_length": 880, "pairs_distinct": 870},
+    ...                       min_len=3, max_len=10)
+    []
+    """
+    def share(k, n):
+        v = 100 * k / n
+        return "< 1 %" if 0 < v < 1 else "> 99 %" if 99 < v < 100 else f"{v:.0f} %"
+
+    out = []
+    lines = counts.get("corpus_lines", 0)
+    causes = sorted([(counts.get("lines_too_long", 0), f"data.max_len = {max_len}", f"longer than {max_len} tokens"),
+                     (counts.get("lines_too_short", 0), f"data.min_len = {min_len}", f"shorter than {min_len} tokens"),
+                     (counts.get("lines_dropped_by_pattern", 0), f"data.drop_lines = {drop_lines!r}", "matching it")],
+                    key=lambda c: -c[0])
+    causes = [c for c in causes if c[0]]
+    dropped = sum(c[0] for c in causes)
+    if lines and dropped > lines / 2:
+        said = [f"{causes[0][1]} drops {share(causes[0][0], lines)} of the corpus's {lines:,} non-empty lines "
+                f"({causes[0][2]})"] + [f"{s} another {share(k, lines)} ({why})" for k, s, why in causes[1:]]
+        out.append(", ".join(said) + f": {share(lines - dropped, lines)} kept (lines of {min_len}-{max_len} tokens)")
+    pairs, within = counts.get("consecutive_line_pairs", 0), counts.get("pairs_within_length", 0)
+    if pairs and within < pairs / 2:
+        out.append(f"of its {pairs:,} pairs of consecutive lines, {within:,} have both lines kept "
+                   f"({share(pairs - within, pairs)} dropped by data.min_len = {min_len}, data.max_len = "
+                   f"{max_len}{', data.drop_lines' if drop_lines else ''})")
+    distinct = counts.get("pairs_distinct", within)
+    if within and distinct < within / 2:
+        out.append(f"{share(within - distinct, within)} of its {within:,} line pairs repeat an earlier pair and are "
+                   "dropped (repeated choruses or boilerplate)")
+    return out
 
 
 def _line_hashes(flat: np.ndarray, off: np.ndarray) -> np.ndarray:
@@ -205,6 +263,7 @@ class Examples:
     T: np.ndarray  # (n, k), 1-based
     pair_index: np.ndarray  # (n,) index into the encoded pair list
     n_dropped_unk: int = 0
+    vocab_itos: list | None = field(default=None, repr=False, compare=False)  # token of each id, for reading them
 
     def __len__(self) -> int:
         return len(self.src_len)
@@ -214,7 +273,46 @@ class Examples:
         s, t = self.src[idx], self.tgt[idx]
         ls, lt = self.src_len[idx], self.tgt_len[idx]
         return Examples(s[:, : max(1, ls.max(initial=1))], ls, t[:, : max(1, lt.max(initial=1))], lt,
-                        self.w[idx], self.T[idx], self.pair_index[idx], 0)
+                        self.w[idx], self.T[idx], self.pair_index[idx], 0, self.vocab_itos)
+
+    def __repr__(self) -> str:
+        """Counts and shapes, and the first examples as words when the vocabulary is at
+        hand (``vocab_itos``, which :func:`neuronstats.load` sets): never raw arrays.
+
+        Examples
+        --------
+        >>> from neuronstats.data.tokenize import Vocab
+        >>> v = Vocab.build([["the", "cat", "sat", "on", "a", "mat"]], size=10, n_positions=6)
+        >>> ex = make_examples([v.encode("the cat sat".split())], [v.encode("on a mat".split())], v, 1,
+        ...                    np.random.default_rng(0))
+        >>> ex.vocab_itos = v.itos
+        >>> ex
+        Examples: 1 example, 1 (w, T) pair each; T 2-2; source lines of 3-3 tokens (then w <pT>), target lines of 3-3
+        (then <eos>)
+        arrays: src (1, 5), tgt (1, 4), w (1, 1), T (1, 1); ids padded with 0
+          [0] the cat sat → on a mat   (w = 'a' at T = 2)
+        """
+        n = len(self)
+        k = self.w.shape[1] if self.w.ndim == 2 else 1
+        src_words, tgt_words = self.src_len - 2 * k, self.tgt_len - 1
+        head = f"Examples: {n:,} example{'' if n == 1 else 's'}, {k} (w, T) pair{'' if k == 1 else 's'} each"
+        if n:
+            head += (f"; T {self.T.min()}-{self.T.max()}; source lines of {src_words.min()}-{src_words.max()} tokens "
+                     f"(then {'w <pT>' if k == 1 else f'{k} × w <pT>'}), target lines of {tgt_words.min()}-"
+                     f"{tgt_words.max()} (then <eos>)")
+        if self.n_dropped_unk:
+            head += f"; {self.n_dropped_unk:,} dropped for an <unk> w"
+        lines = [head, f"arrays: src {self.src.shape}, tgt {self.tgt.shape}, w {self.w.shape}, T {self.T.shape}; "
+                       "ids padded with 0"]
+        itos = self.vocab_itos
+        for i in range(min(3, n) if itos is not None else 0):
+            words = " ".join(itos[j] for j in self.src[i, : src_words[i]])
+            target = " ".join(itos[j] for j in self.tgt[i, : tgt_words[i]])
+            told = ", ".join(f"w = {itos[w]!r} at T = {t}" for w, t in zip(self.w[i], self.T[i]))
+            lines.append(f"  [{i}] {words} → {target}   ({told})")
+        if itos is not None and n > 3:
+            lines.append(f"  ... {n - 3:,} more")
+        return "\n".join(lines)
 
 
 def _gather(flat: np.ndarray, starts: np.ndarray, lens: np.ndarray, width: int) -> np.ndarray:
@@ -335,10 +433,46 @@ def corpus_path(cfg: DataConfig, data_dir=None) -> Path:
     return path
 
 
+def check_corpus(cfg: DataConfig, data_dir=None) -> Path | None:
+    """Fail now, with one :class:`InputError` naming the path, if the corpus ``cfg`` names
+    is not where it should be: no text is read (of a zip archive, only its index), so a
+    study can check every corpus in milliseconds before it starts any work. Returns the
+    corpus path (None for the synthetic corpus).
+
+    Examples
+    --------
+    >>> from neuronstats.config import DataConfig
+    >>> check_corpus(DataConfig(source="text", path="poems.txt"), data_dir="/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    neuronstats.errors.InputError: /no/such/folder: the data folder does not exist (expected --data-dir ...)
+    """
+    if cfg.source == "synthetic":
+        return None
+    path = corpus_path(cfg, data_dir)
+    if data_dir is not None and not Path(cfg.path).is_absolute() and not Path(data_dir).is_dir():
+        raise InputError("the data folder does not exist", path=data_dir,
+                         expected=f"--data-dir (or $NEURONSTATS_DATA) naming the folder that holds {cfg.path}")
+    if cfg.source == "gutenberg":
+        corpora.gutenberg_files(path)
+    elif cfg.source == "lyrics":
+        if path.is_dir() and not any(p.is_file() for p in path.glob("*.csv")):
+            raise InputError("no .csv files in the lyrics folder", path=path, expected="LyricsFreak CSV files")
+        if not path.exists():
+            raise InputError("lyrics file not found", path=path, expected="a LyricsFreak CSV file or a folder of them")
+    elif not path.is_file():
+        raise InputError("text file not found", path=path, expected="a plain text file")
+    return path
+
+
 def build(cfg: DataConfig, data_dir=None, vocab: Vocab | None = None, progress: bool = False) -> Dataset:
     """Corpus → pairs → leak-free splits → vocabulary (train only, unless ``vocab`` is
     given: a fine-tuned model keeps its parent's) → encoded lines. Not cached."""
     lp = collect_pairs(load_documents(cfg, data_dir, progress), cfg.min_len, cfg.max_len, cfg.drop_lines)
+    lost = dropped_data_warnings(lp.counts, cfg.min_len, cfg.max_len, cfg.drop_lines)
+    if lost:
+        where = "the synthetic corpus" if cfg.source == "synthetic" else str(corpus_path(cfg, data_dir))
+        warnings.warn(f"{where}: " + "; ".join(lost) + f"; {len(lp.src):,} line pairs left", stacklevel=2)
     used = sorted({lp.doc_ids[d] for d in np.unique(lp.doc)})
     side_of = split_documents(used, cfg.val_frac, cfg.test_frac, cfg.split_seed)
     code = {"train": 0, "val": 1, "test": 2}
@@ -376,6 +510,7 @@ def build(cfg: DataConfig, data_dir=None, vocab: Vocab | None = None, progress: 
     tl = lp.off[lp.tgt[idx["train"]] + 1] - lp.off[lp.tgt[idx["train"]]]
     stats["mean_tgt_len"] = float(tl.mean()) if len(tl) else 0.0
     stats["corpus_words"] = len(lp.words)
+    stats.update(lp.counts)
     return Dataset(vocab, flat, lp.off, pairs, cfg.n_tokens, stats)
 
 

@@ -154,6 +154,7 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
                                test_id="counting.rate_vs_T", unit="all tokens",
                                statistic="slope of per-example rate vs T / mean rate",
                                estimate=t.estimate, ci_low=ci.ci_low, ci_high=ci.ci_high, p_value=t.p_value,
+                               alternative="equivalence",
                                n_seeds=len(rate), n_examples=int(sum(n_rate)),
                                effect_size=100 * t.estimate, effect_size_kind="% change of rate per unit T",
                                notes=f"t x T interaction (margin: a 10 % change of the rate per unit T doubles it "

@@ -27,7 +27,7 @@ def inputs_finding(ctx) -> FindingResult:
     row = stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
                     test_id="x_t.random_inputs", unit="all tokens", statistic="accuracy", estimate=ci.estimate,
                     ci_low=max(0.0, ci.ci_low),
-                    ci_high=min(1.0, ci.ci_high), p_value=t.p_value, effect_size=-100 * t.estimate,
+                    ci_high=min(1.0, ci.ci_high), p_value=t.p_value, alternative="equivalence", effect_size=-100 * t.estimate,
                     effect_size_kind="pp change vs clean", n_seeds=len(accs),
                     n_examples=int(sum(len(a) for a in accs)),
                     paper_value=paper_for(ctx.dataset, ctx.cell, "x_t.random_inputs", "all tokens"),

@@ -96,6 +96,7 @@ def positioning_tests(dataset: str, cell: str, models, ex, n_null: int = 1000, a
         estimate=st.estimate, ci_low=st.ci_low, ci_high=st.ci_high, null_mean=st.null_mean,
         null_ci_high=seed_test(null, level=0.90, shared=True).ci_high,  # the control's one-sided 95 % upper bound
         effect_size=pp_difference(st.estimate, st.null_mean), effect_size_kind="pp vs control", p_value=st.p_value,
+        alternative="greater",
         alpha=alpha, n_seeds=len(models), n_examples=len(ex), n_null=len(ex),
         paper_value=paper_value(dataset, cell, "positioning.accuracy", unit),
         notes=(f"greedy decoding, same test examples for every seed; control (the stricter): re-decoded with "

@@ -57,12 +57,14 @@ def findings_rows(ctx, only=None) -> dict:
 
 
 def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm",
-                 suffix: str = ".gru_vs_lstm", what: str = "") -> list[dict]:
+                 suffix: str = ".gru_vs_lstm", what: str = "", alternatives: dict | None = None) -> list[dict]:
     """For every (finding, test, unit) both cells have: the difference a − b of the seeds'
     effects (each seed's statistic minus its own control, where the row has a control),
     Welch's t-test over seeds and its CI, Hedges' g. Rows where every seed of both cells
     has the same value (deterministic quantities) are left out of the test families.
-    ``suffix`` ends each row's test id; ``what`` (if given) says in the notes what a and b are."""
+    ``suffix`` ends each row's test id; ``what`` (if given) says in the notes what a and b are.
+    ``alternatives``: per key, the direction a − b must take for the row to reject (e.g.
+    trained minus untrained in the direction the test claims); two-sided otherwise."""
     notes = "; ".join(x for x in ("seed effects (statistic minus its own control where the row has one)", what,
                                   "Welch's t-test over seeds, two-sided, and its CI") if x)
     rows = []
@@ -77,6 +79,7 @@ def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b
                               statistic="difference of seed means", estimate=c.difference, ci_low=c.ci_low,
                               ci_high=c.ci_high, null_mean=c.null_mean, null_ci_high=c.null_ci_high,
                               effect_size=c.hedges_g, effect_size_kind="Hedges' g (seeds)", p_value=c.p_value,
+                              alternative=(alternatives or {}).get(key, "two-sided") if not np.isnan(c.p_value) else "",
                               n_seeds=c.n_a + c.n_b, n_null=c.n_null,
                               notes=notes))
     return rows

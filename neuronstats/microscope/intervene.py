@@ -86,6 +86,14 @@ class RandomInputs:
     """
 
     seed: int = 0
+    keep_start: bool = False  # keep the first input (<sos>) and replace only the previous outputs
+    weights: tuple | None = None  # a probability per token id (e.g. corpus frequencies); None: uniform over words
+
+    def draw(self, rng, n: int, low: int, vocab: int) -> np.ndarray:
+        """``n`` random input tokens: uniform over ids ``low .. vocab-1``, or by ``weights``."""
+        if self.weights is None:
+            return rng.integers(low, vocab, n)
+        return rng.choice(len(self.weights), n, p=np.asarray(self.weights, float))
 
 
 @dataclass
@@ -223,7 +231,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         S_b = int(Tb.max()) + extra_steps
         when = [(spec, cmask, member, resolve_step(spec.step, Tb)) for spec, cmask, member in groups]
         tok = torch.full((B,), model.sos_id, dtype=torch.long)
-        rand_rows = {ci: np.random.default_rng(s.seed) for ci, cond in enumerate(conditions) for s in cond
+        rand_rows = {ci: (np.random.default_rng(s.seed), s) for ci, cond in enumerate(conditions) for s in cond
                      if isinstance(s, RandomInputs)}
         t0 = 0
         if fast_forward:  # first step at which a sequence of this batch is intervened on
@@ -240,9 +248,11 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             if t > 0:
                 if rand_rows:
                     tk = tok.numpy().copy()
-                    for ci, rng in rand_rows.items():
+                    for ci, (rng, spec) in rand_rows.items():
                         m = cb == ci
-                        tk[m] = rng.integers(4, vocab, m.sum())
+                        draws = spec.draw(rng, int(m.sum()), 4, vocab)
+                        if not (spec.keep_start and t == 1):
+                            tk[m] = draws
                     tok = torch.as_tensor(tk)
                 state = model.advance(tok, state)
             state = _apply(state, when, t, eb, cb, Tb, clean, donors, lstm)

@@ -28,12 +28,22 @@ import pandas as pd
 from neuronstats import io
 from neuronstats.errors import InputError
 from neuronstats.report.figures import table1_figure, table1_frame
-from neuronstats.report.ledger import ledger
+from neuronstats.report.ledger import VERDICTS, ledger
 from neuronstats.report.tables import _tex, latex_table
 from neuronstats.study import FINDING_NAMES
 
 COLORS = {"supported": "#d8f0d8", "weaker than reported": "#fff2c8", "not supported": "#f4d6d6",
           "contradicted": "#e8b0b0", "not testable here": "#e6e6e6"}
+FAMILY_COLORS = (("supported,", "#e8f3d0"), ("supported", "#d8f0d8"), ("weaker", "#fff2c8"),
+                 ("not supported", "#f4d6d6"), ("contradicted", "#e8b0b0"))  # by how a verdict starts; else grey
+
+
+def verdict_color(verdict: str) -> str:
+    """The background of a ledger row: green supported, yellow weaker, red not supported
+    or contradicted, grey not run or not testable (whatever the ledger's exact words)."""
+    if verdict in COLORS:
+        return COLORS[verdict]
+    return next((c for start, c in FAMILY_COLORS if str(verdict).startswith(start)), "#e6e6e6")
 
 # statistics that are fractions (shown as %), and those that are differences of fractions (pp)
 PERCENT_STATISTICS = frozenset({
@@ -316,22 +326,37 @@ def folded_tables(g: pd.DataFrame, units: dict) -> str:
     return "".join(parts)
 
 
+def _field(r, name: str):
+    """A ledger column that this version of the ledger may not have (None then)."""
+    v = getattr(r, name, None)
+    return None if _missing(v) or v == "" else v
+
+
 def ledger_table(claims: pd.DataFrame, units: dict) -> str:
+    """The claims ledger: every claim, the paper's value and ours in the same unit, the
+    verdict and why (the ledger's own words)."""
+    has_units = "units_rejecting" in claims.columns
     head = ("<table id=ledger><tr><th>claim</th><th>section</th><th>dataset</th><th>cell</th><th>paper</th>"
-            "<th>ours [95 % CI]</th><th>null / control</th><th>max p<sub>adj</sub></th><th>units rejecting</th>"
-            "<th>models' accuracy</th><th>verdict</th><th>why</th></tr>")
+            "<th>ours [95 % CI]</th><th>null / control</th><th>max p<sub>adj</sub></th>"
+            + ("<th>units rejecting</th>" if has_units else "")
+            + "<th>models' accuracy</th><th>verdict</th><th>why</th></tr>")
     rows = []
     for r in claims.itertuples():
         u = units.get(str(r.test_id), "%" if r.kind in ("level", "drop") else "")
+        ours = _with_ci(r.estimate, r.ci_low, r.ci_high, u)
+        if _missing(r.estimate) and _field(r, "per_row"):
+            ours = _esc(_field(r, "per_row"))
+        why = _esc(r.reason) + (f"<br><small class=muted>{_esc(_field(r, 'reading'))}</small>"
+                                if _field(r, "reading") else "")
         rows.append(
-            f"<tr id='claim-{_slug(r.claim_id)}' style='background:{COLORS.get(r.verdict, '#fff')}'>"
+            f"<tr id='claim-{_slug(r.claim_id)}' style='background:{verdict_color(r.verdict)}'>"
             f"<td>{_esc(r.quantity)}<br><small>{_esc(r.claim_id)} · {_esc(r.test_id)}</small></td>"
             f"<td>{_esc(r.section)}</td><td>{_esc(r.dataset)}</td><td>{_esc(str(r.cell).upper())}</td>"
-            f"<td class=num>{_value(r.paper_value, u)}</td><td class=num>{_with_ci(r.estimate, r.ci_low, r.ci_high, u)}"
-            f"</td><td class=num>{_value(r.null_mean, u)}</td><td class=num>{_p(r.p_adjusted_max)}</td>"
-            f"<td class=num>{_esc('–' if _missing(r.units_rejecting) else r.units_rejecting)}</td>"
-            f"<td class=num>{_pct(r.model_accuracy)}</td><td class=verdict>{_esc(r.verdict)}</td>"
-            f"<td class=why>{_esc(r.reason)}</td></tr>")
+            f"<td class=num>{_value(r.paper_value, u)}</td><td class=num>{ours}</td>"
+            f"<td class=num>{_value(r.null_mean, u)}</td><td class=num>{_p(r.p_adjusted_max)}</td>"
+            + (f"<td class=num>{_esc(_field(r, 'units_rejecting') or '–')}</td>" if has_units else "")
+            + f"<td class=num>{_pct(r.model_accuracy)}</td><td class=verdict>{_esc(r.verdict)}</td>"
+            f"<td class=why>{why}</td></tr>")
     return head + "".join(rows) + "</table>"
 
 
@@ -504,9 +529,10 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
 
     # the ledger first
     counts = claims.verdict.value_counts()
-    parts.append("<h2 id=claims>Claims ledger</h2><p>" + ", ".join(
-        f"<span style='background:{c};padding:0 .3em'>{_esc(v)}: {int(counts.get(v, 0))}</span>"
-        for v, c in COLORS.items()) + "</p>")
+    order = [v for v in dict.fromkeys([*VERDICTS, *claims.verdict]) if counts.get(v, 0) or v in VERDICTS]
+    parts.append("<h2 id=claims>Claims ledger</h2><p>" + " ".join(
+        f"<span style='background:{verdict_color(v)};padding:0 .3em'>{_esc(v)}: {int(counts.get(v, 0))}</span>"
+        for v in order) + "</p>")
     cells = summary.cell.astype(str)
     base = summary[cells.str.endswith(" untrained") & ~cells.str.contains(" - ") & summary.p_adjusted.notna()]
     if len(base):

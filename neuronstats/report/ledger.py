@@ -1,50 +1,64 @@
 """The paper's claims with verdicts: each claim of :mod:`neuronstats.paper` matched to
-the stats rows that test it (by stable ``test_id``), and judged by written rules.
+the stats rows that test it (by stable ``test_id`` and unit), and judged by rules fixed
+before the data: every claim's ``kind`` and ``direction`` come from the claims file,
+never from where our own numbers fall.
 
-Rules (also in README, "Verdicts"):
+A token-level claim is judged on one row per dataset: the *pooled* row (per seed the
+mean over its tokens, then the seed-level CI and test); the per-token rows are
+description. A claim over two datasets has one row on each; each is judged, then:
 
-* **supported** — every row behind the claim rejects its null (Holm-adjusted, seed-level
-  test) in the claimed direction and, for a level, the paper's number lies inside our CI
-  or within ``margin`` of our estimate (or our estimate is beyond it in the claimed
-  direction); for "no effect", equivalence (TOST) is shown; for a range, our estimate
-  lies in it.
-* **weaker than reported** — the effect is there in the claimed direction but our level
-  is clearly short of the paper's (its number beyond our CI and the margin), or only
-  some of the units (tokens, k) reject.
-* **not supported** — no row rejects in the claimed direction (the power note of the
-  rows says what effect the test could have seen); for "no effect", equivalence not
-  shown; for a range, the estimate outside it.
-* **contradicted** — rows reject in the opposite direction and none in the claimed one.
-* **not testable here** — no row tests it (with the reason), the rows could not run
-  (too few examples), or the models are below the accuracy floor.
+* **supported** — the row rejects its null in the claimed direction (Holm-adjusted,
+  seed-level); for a level or drop, the paper's number lies in our 95 % CI or within
+  ``margin`` of our estimate, or our estimate is beyond it in the claimed direction;
+  where the study ran the untrained baseline, the trained effect also beats the
+  untrained network's (the ``.vs_untrained`` row, DESIGN §10);
+* **supported, not diagnostic** — the level is there, but the test cannot tell: random
+  sets do as well (a *stays* claim whose set is no better than random ones), or the
+  untrained network passes the same test and the trained effect does not exceed its;
+* **weaker: level below the paper** — the effect is there, but the paper's number lies
+  beyond our CI and the margin, on the side the claim would not allow;
+* **weaker: only some units** — the claim holds on some of its datasets only;
+* **weaker: not beyond the untrained network** — the trained row rejects and the
+  untrained one does not, but the difference between them is not significant;
+* **not supported** — no rejection in the claimed direction (the reason gives the
+  smallest difference the test could have seen with 80 % power), or an equivalence not
+  shown;
+* **contradicted** — significant in the opposite direction; for a *no effect* claim,
+  our CI lies entirely outside the equivalence bounds;
+* **not run** — no row, the test could not run, the models are below the accuracy
+  floor, or the study ran the untrained baseline but has no baseline row for the claim;
+* **no verdict: fixed by the method** — the quantity is set by the pipeline's rules
+  (described, with the untrained network's value).
 
-Two controls, and the claim rests on the stricter (DESIGN §10): where the run has the
-untrained baseline (the same architecture and seeds before training), a claim of a
-level, drop or direction that its own null would support must also beat the untrained
-network — each seed's effect over its own control, trained minus untrained, Welch
-over seeds, corrected (the ``.vs_untrained`` rows), in the claimed direction, in every
-unit ("weaker than reported" in some, "not supported" in none). Requiring it only where
-the baseline itself passes let claims through in 16 % of 300 simulated studies of
-untrained networks on the triggering probe, 14 % on values near ±1 and 10 % on position
-independence (``neuronstats calibrate``, results/calibration/): whether the baseline
-"passes" is itself a noisy test. The rule above: at most 2.7 % on every test.
-
-The claimed direction of a level or drop is the side of the null on which the paper's
-number lies; of a "direction" claim, the ledger's ``direction`` column.
+The ``estimate``/``ci_low``/``ci_high`` columns hold the row's value and its seed-level
+95 % CI where the claim has one row; a claim over two datasets has its rows in
+``per_row`` and no single interval (``ci_kind`` says which).
 """
 
 from __future__ import annotations
 
 import math
-from functools import partial
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from neuronstats.paper import claims as load_claims
 from neuronstats.paper import dataset_matches, unit_matches
 
-VERDICTS = ("supported", "weaker than reported", "not supported", "contradicted", "not testable here")
+SUPPORTED = "supported"
+NOT_DIAGNOSTIC = "supported, not diagnostic"
+LEVEL_BELOW = "weaker: level below the paper"
+SOME_UNITS = "weaker: only some units"
+NOT_BEYOND_UNTRAINED = "weaker: not beyond the untrained network"
+NOT_SUPPORTED = "not supported"
+CONTRADICTED = "contradicted"
+NOT_RUN = "not run"
+FIXED = "no verdict: fixed by the method"
+VERDICTS = (SUPPORTED, NOT_DIAGNOSTIC, LEVEL_BELOW, SOME_UNITS, NOT_BEYOND_UNTRAINED, NOT_SUPPORTED, CONTRADICTED,
+            NOT_RUN, FIXED)
+VS_UNTRAINED = ".vs_untrained"  # rows comparing each seed's effect with the untrained network's (study.py)
+_RANK = {v: i for i, v in enumerate(VERDICTS)}
 
 
 def model_accuracy(summary: pd.DataFrame) -> dict:
@@ -53,135 +67,252 @@ def model_accuracy(summary: pd.DataFrame) -> dict:
     return {(r.dataset, r.cell): float(r.estimate) for r in pos.itertuples()}
 
 
-def _rows_for(summary: pd.DataFrame, claim) -> pd.DataFrame:
-    m = (summary.test_id == claim.test_id) & (summary.cell == claim.cell)
+def _rows_for(summary: pd.DataFrame, claim, cell: str | None = None, test_id: str | None = None) -> pd.DataFrame:
+    m = (summary.test_id == (test_id or claim.test_id)) & (summary.cell == (cell or claim.cell))
     m &= summary.dataset.map(lambda d: dataset_matches(claim.dataset, d))
     m &= summary.unit.map(lambda u: unit_matches(claim.unit, str(u)))
     return summary[m]
 
 
-def _direction(claim, rows: pd.DataFrame) -> str:
-    if isinstance(claim.direction, str) and claim.direction:
-        return claim.direction
-    null = rows.null_mean.mean()
-    if not math.isnan(claim.paper_value) and not math.isnan(null):
-        return "greater" if claim.paper_value > null else "less"
-    return "greater"
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
 
 
-def judge(claim, rows: pd.DataFrame, accuracy: dict, floor: float, margin: float, coverage: str = "") -> dict:
-    """The verdict of one claim from its rows (see the module's rules)."""
-    out = {"n_rows": len(rows), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "null_mean": np.nan,
-           "p_adjusted_max": np.nan, "units_rejecting": "", "model_accuracy": np.nan}
-    accs = [accuracy.get((d, claim.cell)) for d in sorted(set(rows.dataset))] if len(rows) else []
-    accs = [a for a in accs if a is not None]
+def _val(x: float, claim) -> str:
+    """A value as % for rates and accuracies, else as a number."""
+    if claim.test_id.split(".")[0] in ("positioning", "storing", "outputting", "triggering", "counting") and \
+            claim.test_id not in ("storing.stable", "counting.drop_vs_T", "counting.rate_vs_T"):
+        return _pct(x)
+    return f"{x:.3g}"
+
+
+def _one(row) -> str:
+    return f"{row.estimate:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+
+
+def _rejects(row, direction: str) -> bool:
+    """Significant (adjusted) with the estimate on ``direction``'s side of its control."""
+    if row is None or not row.reject:
+        return False
+    ref = row.null_mean if not (isinstance(row.null_mean, float) and math.isnan(row.null_mean)) else 0.0
+    return bool(row.estimate > ref) if direction == "greater" else bool(row.estimate < ref)
+
+
+def _significant_against(row, direction: str) -> bool:
+    """Significant (adjusted p below alpha) in the direction opposite to ``direction``."""
+    if row is None or not np.isfinite(row.p_adjusted) or row.p_adjusted > 0.05:
+        return False
+    ref = row.null_mean if np.isfinite(row.null_mean) else 0.0
+    return bool(row.estimate < ref) if direction == "greater" else bool(row.estimate > ref)
+
+
+def _detectable(row) -> str:
+    """The difference from the control this row's test would detect with 80 % power (from
+    its CI's half-width: z_0.975 + z_0.8 standard errors)."""
+    if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
+        return ""
+    se = (row.ci_high - row.ci_low) / (2 * stats.norm.ppf(0.975))
+    return f"; its test would detect a difference of about {se * (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)):.3g} " \
+           f"from the control with 80 % power"
+
+
+def _judge_row(claim, row, base, vs, baseline_ran: bool, margin: float) -> tuple[str, str]:
+    """The verdict of one claim on one dataset's row (see the module's rules)."""
+    d = claim.direction
+    if claim.kind == "range":
+        inside = claim.low <= row.estimate <= claim.high
+        return (SUPPORTED if inside else NOT_SUPPORTED,
+                f"{_val(row.estimate, claim)} {'inside' if inside else 'outside'} the paper's "
+                f"{_val(claim.low, claim)}-{_val(claim.high, claim)}")
+    if claim.kind == "no effect":
+        lo, hi = claim.low, claim.high
+        ci = f"{_one(row)} against the bounds [{lo:.3g}, {hi:.3g}]"
+        if row.reject:
+            return SUPPORTED, f"equivalence shown (TOST): {ci}"
+        if np.isfinite(row.ci_low) and (row.ci_low > hi or row.ci_high < lo):
+            why = f"the whole 95 % CI lies outside the equivalence bounds: {ci}"
+            if (base is not None and "accuracy" not in str(row.statistic) and np.isfinite(base.ci_low)
+                    and (base.ci_low > hi or base.ci_high < lo)):
+                why += f"; the untrained network is outside them too ({_one(base)}): the statistic is not specific"
+            return CONTRADICTED, why
+        return NOT_SUPPORTED, f"equivalence not shown, and not excluded: {ci}"
+    # level, drop, stays, direction
+    if claim.kind == "stays":
+        p = claim.paper_value
+        if row.ci_low >= p - margin or row.estimate >= p:
+            level = f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] is not " \
+                    f"below the paper's {_val(p, claim)} by more than {100 * margin:.0f} pp"
+        elif row.ci_high < p - margin:
+            return LEVEL_BELOW, (f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}]"
+                                 f": below the paper's {_val(p, claim)} by more than the {100 * margin:.0f} pp margin")
+        else:
+            return NOT_SUPPORTED, (f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, "
+                                   f"{_val(row.ci_high, claim)}]: not shown to stay within {100 * margin:.0f} pp of "
+                                   f"the paper's {_val(p, claim)}")
+        if not _rejects(row, "greater"):
+            ctrl = f"random sets give {_val(row.null_mean, claim)}"
+            return NOT_DIAGNOSTIC, f"{level}; but {ctrl}, so this test cannot tell the set from any other"
+        return _untrained(SUPPORTED, f"{level}; the set does better than random sets ({_val(row.null_mean, claim)})",
+                          row, base, vs, d, baseline_ran)
+    if claim.kind == "level" and not np.isfinite(row.p_adjusted) and not np.isfinite(row.null_mean):
+        return _level_only(claim, row, margin)  # a descriptive row: the paper's number against our CI alone
+    if not _rejects(row, d):
+        if _significant_against(row, d):
+            return CONTRADICTED, (f"significant in the opposite direction: {_val(row.estimate, claim)} vs its control "
+                                  f"{_val(row.null_mean, claim)} (claimed: {d})")
+        return NOT_SUPPORTED, (f"no rejection in the claimed direction ({d}): {_val(row.estimate, claim)} vs its "
+                               f"control {_val(row.null_mean, claim)}, p_adj {row.p_adjusted:.3g}" + _detectable(row))
+    reason = f"{_val(row.estimate, claim)} vs its control {_val(row.null_mean, claim)}, p_adj {row.p_adjusted:.2g}"
+    if claim.kind in ("level", "drop") and not math.isnan(claim.paper_value):
+        p, est = claim.paper_value, row.estimate
+        in_ci = row.ci_low <= p <= row.ci_high
+        near = abs(est - p) <= margin
+        beyond = est > p if d == "greater" else est < p
+        if not (in_ci or near or beyond):
+            return LEVEL_BELOW, (f"{reason}; but {_val(est, claim)} [{_val(row.ci_low, claim)}, "
+                                 f"{_val(row.ci_high, claim)}] vs the paper's {_val(p, claim)} (outside our CI and "
+                                 f"the {100 * margin:.0f} pp margin)")
+        how = "inside our CI" if in_ci else ("exceeded" if beyond else
+                                             f"within the {100 * margin:.0f} pp margin, outside our CI")
+        reason += f"; the paper's {_val(p, claim)}: {how}"
+    return _untrained(SUPPORTED, reason, row, base, vs, d, baseline_ran)
+
+
+def _level_only(claim, row, margin: float) -> tuple[str, str]:
+    """A level claim on a row without a control (e.g. the gates before masking)."""
+    p, est, d = claim.paper_value, row.estimate, claim.direction
+    in_ci, near = row.ci_low <= p <= row.ci_high, abs(est - p) <= margin
+    beyond = est > p if d == "greater" else est < p
+    where = f"{_val(est, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] vs the paper's {_val(p, claim)}"
+    if in_ci or near or beyond:
+        how = "inside our CI" if in_ci else ("beyond it in the claimed direction" if beyond else "within the margin")
+        return SUPPORTED, f"{where}: {how} (a level without a control: no test)"
+    return LEVEL_BELOW, f"{where}: outside our CI and the {100 * margin:.0f} pp margin, on the side the claim " \
+                        f"({d}) does not allow (a level without a control: no test)"
+
+
+def _untrained(verdict: str, reason: str, row, base, vs, d: str, baseline_ran: bool) -> tuple[str, str]:
+    """The stricter control (DESIGN §10): where the baseline ran, the trained effect must
+    beat the untrained network's in the claimed direction (the ``.vs_untrained`` row)."""
+    if not baseline_ran:
+        return verdict, reason + "; no untrained baseline in this run"
+    if base is None or vs is None:
+        return NOT_RUN, (reason + "; but the study ran the untrained baseline and has no baseline "
+                         + ("row" if base is None else "comparison row") + " for this claim, on which it rests")
+    passes = _rejects(base, d)
+    head = ("the untrained network passes this test too" if passes else
+            "the untrained network does not pass this test")
+    if _rejects(vs, d):
+        return verdict, f"{reason}; {head}; the trained effect exceeds the untrained network's (p_adj " \
+                        f"{vs.p_adjusted:.2g})"
+    if passes:
+        return NOT_DIAGNOSTIC, f"{reason}; but {head}, and the trained effect does not exceed its (p_adj " \
+                               f"{vs.p_adjusted:.2g}): the test cannot tell"
+    return NOT_BEYOND_UNTRAINED, f"{reason}; {head}, but the trained effect is not shown to exceed its (p_adj " \
+                                 f"{vs.p_adjusted:.2g})"
+
+
+def _combine(verdicts: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """One verdict from the per-dataset ones ``(dataset, verdict, reason)``."""
+    if len(verdicts) == 1:
+        return verdicts[0][1], verdicts[0][2]
+    reason = "; ".join(f"{ds}: {v} ({why})" for ds, v, why in verdicts)
+    vs = [v for _, v, _ in verdicts if v != NOT_RUN]
+    if not vs:
+        return NOT_RUN, reason
+    if len(set(vs)) == 1:
+        return vs[0], reason
+    good = [v for v in vs if v in (SUPPORTED, NOT_DIAGNOSTIC)]
+    if good and len(good) < len(vs):
+        return SOME_UNITS, reason
+    return max(vs, key=_RANK.get), reason  # the weaker of the verdicts
+
+
+def judge(claim, summary: pd.DataFrame, accuracy: dict, floor: float, margin: float, coverage: str = "") -> dict:
+    """The ledger line of one claim (see the module's rules)."""
+    rows = _rows_for(summary, claim)
+    out = {"n_rows": len(rows), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "ci_kind": "",
+           "null_mean": np.nan, "p_adjusted_max": np.nan, "per_row": "", "model_accuracy": np.nan,
+           "units_described": ""}
+    accs = [accuracy[(d, claim.cell)] for d in sorted(set(rows.dataset)) if (d, claim.cell) in accuracy]
     if accs:
         out["model_accuracy"] = float(np.mean(accs))
     if not len(rows):
-        why = coverage or "this study does not run that test"
-        return {**out, "verdict": "not testable here", "reason": f"no row has test id {claim.test_id} for "
-                f"{claim.dataset} {claim.cell.upper()} ({why})"}
+        stub = _rows_for(summary, claim._replace(unit="*"), test_id=claim.test_id.split(".")[0] + ".not_run")
+        why = stub.notes.iloc[0] if len(stub) else (coverage or "this study does not run that test")
+        return {**out, "verdict": NOT_RUN, "reason": f"no row for {claim.test_id} ({claim.unit}) on "
+                f"{claim.dataset} {claim.cell.upper()}: {why}"}
     ran = rows[rows.estimate.notna()]
+    out["per_row"] = "; ".join(f"{r.dataset}: {_one(r)}" for r in ran.itertuples())
+    if len(ran) == 1:
+        r = ran.iloc[0]
+        out.update(estimate=float(r.estimate), ci_low=float(r.ci_low), ci_high=float(r.ci_high),
+                   ci_kind="95 % CI, seed-level" if np.isfinite(r.ci_low) else "none")
+    elif len(ran):
+        out.update(estimate=float(ran.estimate.mean()), ci_kind=f"none: {len(ran)} rows (per_row)")
+    if len(ran):
+        out.update(null_mean=float(ran.null_mean.mean()), p_adjusted_max=float(ran.p_adjusted.max()))
+    out["units_described"] = _per_unit(summary, claim)
+    if claim.kind == "fixed by the method":
+        base = _rows_for(summary, claim, cell=claim.cell + " untrained")
+        also = f"; the untrained network: {_one(base.iloc[0])}" if len(base) else ""
+        return {**out, "verdict": FIXED, "reason": f"{claim.reading}{also}" if claim.reading else
+                "set by the method's rules" + also}
     if not len(ran):
-        return {**out, "verdict": "not testable here", "reason": "the test could not run: " + rows.notes.iloc[0]}
-    out.update(estimate=float(ran.estimate.mean()), ci_low=float(ran.ci_low.min()), ci_high=float(ran.ci_high.max()),
-               null_mean=float(ran.null_mean.mean()), p_adjusted_max=float(ran.p_adjusted.max()))
+        return {**out, "verdict": NOT_RUN, "reason": "the test could not run: " + rows.notes.iloc[0]}
     if claim.test_id != "positioning.accuracy" and accs and min(accs) < floor:
-        return {**out, "verdict": "not testable here",
+        return {**out, "verdict": NOT_RUN,
                 "reason": f"models below the accuracy floor ({100 * min(accs):.1f} % < {100 * floor:.0f} %)"}
-    if claim.kind == "range":
-        inside = claim.low <= out["estimate"] <= claim.high
-        return {**out, "verdict": "supported" if inside else "not supported",
-                "reason": f"mean set size {100 * out['estimate']:.1f} % {'inside' if inside else 'outside'} "
-                          f"the paper's {100 * claim.low:.0f}-{100 * claim.high:.0f} %"}
-    rej = ran.reject.fillna(False).astype(bool)
-    if claim.kind == "no effect":
-        k = int(rej.sum())
-        out["units_rejecting"] = f"{k} of {len(ran)}"
-        if k == len(ran):
-            return {**out, "verdict": "supported", "reason": "equivalence (TOST) shown within the stated margin"}
-        return {**out, "verdict": "not supported", "reason": f"equivalence not shown ({k} of {len(ran)} rows)"}
-    direction = _direction(claim, ran)
-    up = ran.estimate > ran.null_mean
-    good = rej & (up if direction == "greater" else ~up)
-    bad = rej & ~(up if direction == "greater" else ~up)
-    k = int(good.sum())
-    out["units_rejecting"] = f"{k} of {len(ran)}"
-    if k == 0:
-        if bad.any():
-            return {**out, "verdict": "contradicted",
-                    "reason": f"{int(bad.sum())} of {len(ran)} rows significant in the opposite direction"}
-        return {**out, "verdict": "not supported", "reason": f"no row rejects its null ({len(ran)} rows)"}
-    if k < len(ran):
-        return {**out, "verdict": "weaker than reported",
-                "reason": f"only {k} of {len(ran)} units reject in the claimed direction"}
-    if claim.kind in ("level", "drop") and not math.isnan(claim.paper_value):
-        p, est = claim.paper_value, out["estimate"]
-        within = out["ci_low"] <= p <= out["ci_high"] or abs(est - p) <= margin
-        beyond = est > p if direction == "greater" else est < p
-        if not (within or beyond):
-            return {**out, "verdict": "weaker than reported",
-                    "reason": f"effect present, but {100 * est:.1f} % vs the paper's {100 * p:.1f} % "
-                              f"(outside our CI and the ±{100 * margin:.0f} pp margin)"}
-        return {**out, "verdict": "supported", "reason": f"all {len(ran)} rows reject; the paper's {100 * p:.1f} % "
-                f"{'is matched' if within else 'is exceeded'}"}
-    return {**out, "verdict": "supported", "reason": f"all {len(ran)} rows reject in the claimed direction"}
+    baseline_ran = bool((summary.cell == claim.cell + " untrained").any())
+    per_ds = []
+    for r in ran.itertuples():
+        base = _rows_for(summary, claim, cell=claim.cell + " untrained")
+        base = base[base.dataset == r.dataset]
+        vs = _rows_for(summary, claim, cell=f"{claim.cell} - {claim.cell} untrained",
+                       test_id=claim.test_id + VS_UNTRAINED)
+        vs = vs[vs.dataset == r.dataset]
+        v, why = _judge_row(claim, r, next(base.itertuples(), None), next(vs.itertuples(), None),
+                            baseline_ran and claim.kind not in ("range", "no effect"), margin)
+        per_ds.append((r.dataset, v, why))
+    verdict, reason = _combine(per_ds)
+    return {**out, "verdict": verdict, "reason": reason}
 
 
-VS_UNTRAINED = ".vs_untrained"  # rows comparing each seed's effect with the untrained network's (study.py)
+def _per_unit(summary: pd.DataFrame, claim) -> str:
+    """For a pooled claim: how many of the per-token rows reject in its direction (description)."""
+    if claim.unit != "pooled" or claim.kind in ("fixed by the method",):
+        return ""
+    rows = _rows_for(summary, claim._replace(unit="*"))
+    rows = rows[~rows.unit.astype(str).str.startswith("pooled") & rows.estimate.notna()]
+    if not len(rows):
+        return ""
+    d = claim.direction if claim.direction in ("greater", "less") else "greater"
+    k = sum(_rejects(r, d) for r in rows.itertuples())
+    return f"{k} of {len(rows)} token rows reject in the claimed direction"
 
 
-def _stricter(v: dict, claim, direction: str, k: int, n: int, vs: pd.DataFrame) -> dict:
-    """The claim rests on the stricter control (DESIGN §10): the trained effect must
-    exceed the untrained network's in the claimed direction (``vs`` rows: trained minus
-    untrained effect per seed, Welch over seeds, corrected). The untrained baseline
-    passes ``k`` of ``n`` rows of the test itself (said in the reason)."""
-    head = (f"the untrained baseline passes this test too ({k} of {n} rows)" if k else
-            f"the untrained baseline does not pass this test ({n} rows)")
-    if not len(vs):
-        return {**v, "verdict": "not supported",
-                "reason": head + "; no trained-vs-untrained comparison, on which the claim rests"}
-    sign = vs.estimate > 0 if direction == "greater" else vs.estimate < 0
-    beat = vs.reject.fillna(False).astype(bool) & sign
-    if beat.all():
-        return {**v, "reason": f"{v['reason']}; {head}; the trained effect exceeds the untrained network's "
-                               f"in all {len(vs)} units (Welch over seeds, corrected)"}
-    if beat.any():
-        return {**v, "verdict": "weaker than reported",
-                "reason": f"{v['reason']}; {head}; the trained effect exceeds the untrained network's in only "
-                          f"{int(beat.sum())} of {len(vs)} units"}
-    return {**v, "verdict": "not supported",
-            "reason": f"{head}, and the trained effect does not exceed the untrained network's in any unit "
-                      f"({len(vs)} compared)"}
-
-
-def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05, coverage: str = "") -> pd.DataFrame:
-    """One line per claim of the paper: its value, ours with CI, the test, the verdict.
-    ``coverage`` (a run on part of a study) is given as the reason of claims it has no rows for."""
+def ledger(summary: pd.DataFrame, floor: float = 0.90, margin: float = 0.05, coverage: str = "",
+           claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One line per claim of the paper: its value, ours with its CI, the verdict and why.
+    ``coverage`` (a run on part of a study) is given as the reason of claims it has no rows for.
+    ``claims``: another reading of the claims file (default: the package's)."""
+    summary = summary.copy()
+    for col, default in (("reject", None), ("p_adjusted", np.nan), ("null_mean", np.nan), ("notes", "")):
+        if col not in summary:
+            summary[col] = default
+    summary["reject"] = summary["reject"].map(lambda x: str(x) == "True")  # bool, or text read from a CSV
+    summary["notes"] = summary["notes"].fillna("")
     acc = model_accuracy(summary)
     out = []
-    for claim in load_claims().itertuples():
-        rows = _rows_for(summary, claim)
-        baseline = _rows_for(summary, claim._replace(cell=claim.cell + " untrained"))
-        if not len(rows):  # the finding may have run and said why it could not test anything
-            stub = claim._replace(test_id=claim.test_id.split(".")[0] + ".not_run", unit="*")
-            rows = _rows_for(summary, stub)
-        in_run = (summary.cell == claim.cell) & summary.dataset.map(partial(dataset_matches, claim.dataset))
-        v = judge(claim, rows, acc, floor, margin, "" if in_run.any() else coverage)
-        if (v["verdict"] in ("supported", "weaker than reported") and len(baseline)
-                and claim.kind not in ("range", "no effect")):  # (no control to beat in a range or an equivalence)
-            ran = baseline[baseline.estimate.notna()]
-            direction = _direction(claim, rows)
-            up = ran.estimate > ran.null_mean
-            passed = ran.reject.fillna(False).astype(bool) & (up if direction == "greater" else ~up)
-            v = _stricter(v, claim, direction, int(passed.sum()), len(ran),
-                          _rows_for(summary, claim._replace(cell=f"{claim.cell} - {claim.cell} untrained",
-                                                            test_id=claim.test_id + VS_UNTRAINED)))
-        ids = [f"{r.dataset}/{r.cell}/{r.test_id}/{r.unit}" for r in rows.itertuples()]
+    for claim in (load_claims() if claims is None else claims).itertuples():
+        in_run = ((summary.cell == claim.cell) & summary.dataset.map(lambda d, c=claim: dataset_matches(c.dataset, d)))
+        v = judge(claim, summary, acc, floor, margin, "" if in_run.any() else coverage)
         out.append({"claim_id": claim.claim_id, "section": claim.section, "dataset": claim.dataset,
                     "cell": claim.cell, "quantity": claim.quantity, "kind": claim.kind,
-                    "paper_value": claim.paper_value, **v, "test_id": claim.test_id, "rows": "; ".join(ids)})
-    cols = ["claim_id", "section", "dataset", "cell", "quantity", "kind", "paper_value", "estimate", "ci_low",
-            "ci_high", "null_mean", "p_adjusted_max", "units_rejecting", "model_accuracy", "verdict", "reason",
-            "test_id", "n_rows", "rows"]
+                    "direction": claim.direction if isinstance(claim.direction, str) else "",
+                    "paper_value": claim.paper_value, **v, "test_id": claim.test_id, "unit": claim.unit,
+                    "reading": claim.reading})
+    cols = ["claim_id", "section", "dataset", "cell", "quantity", "kind", "direction", "paper_value", "estimate",
+            "ci_low", "ci_high", "ci_kind", "null_mean", "p_adjusted_max", "per_row", "units_described",
+            "model_accuracy", "verdict", "reason", "test_id", "unit", "n_rows", "reading"]
     return pd.DataFrame(out)[cols]

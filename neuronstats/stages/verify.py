@@ -93,21 +93,30 @@ def verify(model, ex, neurons, hypothesis: str, n_sets: int = 200, seed: int = 0
            ks=(1, 2, 3), batch: int = 8192) -> list[VerifyResult]:
     """Run every verification of ``hypothesis`` on set ``neurons`` and ``n_sets`` random
     sets; examples are restricted to those positioned correctly without intervention."""
+    if clean_correct is None:
+        clean_correct = run(model, ex, [()], extra_steps=1).at_T[:, 0]
+    out = [verify_one(model, ex, neurons, v, n_sets, seed, clean_correct, batch)
+           for v in verifications(hypothesis, ks)]
+    return [r for r in out if r is not None]
+
+
+def verify_one(model, ex, neurons, v: Verification, n_sets: int = 200, seed: int = 0, clean_correct=None,
+               batch: int = 8192) -> VerifyResult | None:
+    """One verification ``v`` (any intervention and outcome, e.g. a variant of a built-in
+    one) on set ``neurons`` and ``n_sets`` random sets of the same size; None when no
+    correctly positioned example has the steps it needs."""
     neurons = tuple(int(i) for i in neurons)
     sets = control_sets(model.hidden, neurons, n_sets, seed=seed)
     if clean_correct is None:
         clean_correct = run(model, ex, [()], extra_steps=1).at_T[:, 0]
-    results = []
-    for v in verifications(hypothesis, ks):
-        T = ex.T[:, 0]
-        keep = np.flatnonzero(clean_correct & (T >= v.min_T))
-        if len(keep) == 0:
-            continue
-        sub = ex.subset(keep)
-        conds = [(), (dataclasses.replace(v.spec, neurons=neurons),)] + sweep((v.spec,), sets)
-        out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch)
-        res = v.outcome.of(out)
-        alternative = "greater" if v.claim == "effect" else "two-sided"
-        test = random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), alternative)
-        results.append(VerifyResult(v, keep, res[:, 1], res[:, 2:], res[:, 0], test))
-    return results
+    T = ex.T[:, 0]
+    keep = np.flatnonzero(clean_correct & (T >= v.min_T))
+    if len(keep) == 0:
+        return None
+    sub = ex.subset(keep)
+    conds = [(), (dataclasses.replace(v.spec, neurons=neurons),)] + sweep((v.spec,), sets)
+    out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch)
+    res = v.outcome.of(out)
+    alternative = "greater" if v.claim == "effect" else "two-sided"
+    test = random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), alternative)
+    return VerifyResult(v, keep, res[:, 1], res[:, 2:], res[:, 0], test)

@@ -77,3 +77,44 @@ def test_real_corpora_statistics(shared_data):
     assert 11 < g["mean_tgt_len"] < 13
     ly = prepare(DataConfig(source="lyrics", path="lyrics"), shared_data).summary()
     assert 15_000 < ly["train_pairs"] + ly["val_pairs"] + ly["test_pairs"] < 25_000
+
+
+def _poems(path, n_docs=30, long_lines=8):
+    """Documents of two short lines then ``long_lines`` lines of 15 words."""
+    text = ""
+    for d in range(n_docs):
+        text += f"short line {d} here\nanother short one {d}\n"
+        text += "".join(" ".join(f"w{d}x{i}y{j}" for j in range(15)) + "\n" for i in range(long_lines)) + "\n"
+    path.write_text(text)
+    return path
+
+
+def test_preparation_warns_when_a_setting_drops_most_of_the_corpus(tmp_path):
+    _poems(tmp_path / "poems.txt")
+    cfg = DataConfig(source="text", path="poems.txt", min_len=3, max_len=10)
+    with pytest.warns(UserWarning) as caught:
+        ds = prepare(cfg, tmp_path, cache_dir=False)
+    msg = " ".join(str(w.message) for w in caught)
+    assert "poems.txt: data.max_len = 10 drops 80 % of the corpus's 300 non-empty lines (longer than 10 tokens)" in msg
+    assert "of its 270 pairs of consecutive lines, 30 have both lines kept (89 % dropped" in msg
+    assert ds.stats["lines_too_long"] == 240 and ds.n_pairs("train") + ds.n_pairs("val") + ds.n_pairs("test") == 30
+    # the same corpus with lines of up to 15 tokens kept: nothing to say
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepare(DataConfig(source="text", path="poems.txt", min_len=3, max_len=15), tmp_path, cache_dir=False)
+    assert not [w for w in caught if "poems.txt" in str(w.message)]
+
+
+def test_examples_print_counts_shapes_and_words_not_arrays():
+    v = Vocab.build([["the", "cat", "sat", "on", "a", "mat"]], size=10, n_positions=6)
+    src = [v.encode("the cat sat".split())] * 5
+    tgt = [v.encode("on a mat".split())] * 5
+    ex = make_examples(src, tgt, v, 1, np.random.default_rng(0))
+    text = repr(ex)
+    assert "array(" not in text and text.startswith("Examples: 5 examples, 1 (w, T) pair each; T ")
+    assert "src (5, 5)" in text and "on a mat" not in text  # no vocabulary at hand: no words
+    ex.vocab_itos = v.itos
+    text = repr(ex.subset([0, 1, 2, 3]))  # a subset keeps the vocabulary
+    assert "[0] the cat sat → on a mat   (w = " in text and "... 1 more" in text and len(text.splitlines()) == 6

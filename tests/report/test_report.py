@@ -15,6 +15,7 @@ import pytest
 
 from neuronstats.paper import claims
 from neuronstats.report.html import build_report
+from neuronstats.report.ledger import VERDICTS
 
 matplotlib.use("Agg")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,7 +29,7 @@ def _results(tmp_path):
              "test_id": "positioning.accuracy", "statistic": "accuracy", "estimate": 0.97, "ci_low": 0.96,
              "ci_high": 0.98, "null_mean": 0.01, "p_adjusted": 0.001, "reject": True, "notes": "n"},
             {"dataset": "gutenberg", "cell": "gru", "finding": "storing", "test": "zero storing set at T-1",
-             "unit": "token 5 'the'", "test_id": "storing.zero", "statistic": "accuracy", "estimate": 0.2,
+             "unit": "pooled: 1 token ('the')", "test_id": "storing.zero", "statistic": "accuracy", "estimate": 0.2,
              "ci_low": 0.15, "ci_high": 0.25, "null_mean": 0.8, "p_adjusted": 0.001, "reject": True, "notes": "<b>"}]
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     (tmp_path / "manifest.json").write_text(json.dumps({"study": "t", "models": {
@@ -223,7 +224,7 @@ def test_the_committed_results_report_is_short_and_every_link_lands_in_a_browser
         pytest.skip("no committed results/ here")
     browser = _browser()
     study = tmp_path / "results"
-    shutil.copytree(results, study, ignore=shutil.ignore_patterns("*.pdf", "*.tex", "report*", "bench"))
+    shutil.copytree(results, study, ignore=shutil.ignore_patterns("*.pdf", "*.tex", "report*", "bench", "models"))
     got = _measure(browser, build_report(study)["report"], tmp_path)
     _check_page(got, study)
     assert int(got["images"]) >= 5, got
@@ -254,7 +255,8 @@ def test_report_command_judges_with_the_studys_own_accuracy_floor(tmp_path, caps
     summary.loc[summary.test_id == "positioning.accuracy", "estimate"] = 0.8  # models at 80 %
     summary.to_csv(res / "summary.csv", index=False)
     manifest = json.loads((res / "manifest.json").read_text())
-    for floor, verdict in ((0.5, "supported"), (0.9, "not testable here")):
+    below_floor = "not run" if "not run" in VERDICTS else "not testable here"  # the ledger's word for it
+    for floor, verdict in ((0.5, "supported"), (0.9, below_floor)):
         (res / "manifest.json").write_text(json.dumps({**manifest, "analysis": {"accuracy_floor": floor}}))
         assert main(["report", str(res)]) == 0
         got = pd.read_csv(res / "claims.csv").set_index("claim_id").loc["storing-zero-gutenberg", "verdict"]

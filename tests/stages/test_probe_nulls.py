@@ -69,3 +69,49 @@ def test_a_planted_counter_is_still_found():
 def test_states_that_encode_only_the_target_position_do_not_pass(label):
     rate = _rate("T", label)
     assert rate <= UPPER, rate
+
+
+def _seed_level_rates(encode, label, n_studies=N_STUDIES, n_seeds=5):
+    """Each simulated study: five seeds' probe tests on states carrying only ``encode``,
+    combined into one seed-level row as the findings do (both nulls, the binding one
+    reported). Returns the rates of rejections above and below the control."""
+    from neuronstats.findings.common import combined_test
+    from neuronstats.stats.multitest import correct
+    from neuronstats.stats.row import rows_to_frame
+
+    rng = np.random.default_rng(zlib.crc32(f"seed-level-{encode}-{label}".encode()))
+    up = down = 0
+    for k in range(n_studies):
+        stat, null, stat_b, null_b = [], [], [], []
+        for s in range(n_seeds):
+            X, y, g, t, T = _study(rng, encode=encode, label=label)
+            res, _ = probe_test(X, y, g, 99, 1000 * k + s, t, T)
+            stat.append(res.statistic)
+            null.append(res.null)
+            stat_b.append(res.statistic_b)
+            null_b.append(res.null_b)
+        row = combined_test(dataset="d", cell="gru", finding=label, test="probe", test_id=f"{label}.probe", unit="u",
+                            statistic="acc", per_seed_values=stat, per_seed_null=null, second=(stat_b, null_b),
+                            alternative="greater")
+        r = correct(rows_to_frame([row.to_row()])).iloc[0]
+        sig = r.p_value <= 0.05
+        up += bool(sig and r.estimate > r.null_mean)
+        down += bool(sig and r.estimate < r.null_mean)
+        assert r.reject == bool(sig and r.estimate > r.null_mean)  # a rejection only in the claimed direction
+    return up / n_studies, down / n_studies
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encode", ["t", "T"])
+def test_seed_level_probe_rows_are_unbiased_on_each_side(encode):
+    """The probe rows of counting: on states that carry only t, or only T, at most alpha of
+    the studies are significant above the control, and at most alpha below it (each side
+    counted separately; the binomial band's upper end). Their control was once the
+    stricter of two shifted nulls, which put 15 % of studies significantly *below* it.
+    Measured (300 studies of 5 seeds): t only 0.3 % above, 4.7 % below; T only within the
+    band on both sides. The below side of "t only" is still above its nominal alpha/2: the
+    cross-validated accuracy on t-centred states sits slightly under its permutation null.
+    (About 5 minutes per case: `tox -e slow`.)"""
+    band = binom.ppf(0.975, N_STUDIES, 0.05) / N_STUDIES
+    up, down = _seed_level_rates(encode, "counting")
+    assert up <= band and down <= band, (up, down)

@@ -1,0 +1,71 @@
+"""The replication's trained models, shipped with the project (``results/models``): one
+line gives a model and the examples it is analysed on.
+
+>>> import neuronstats as ns                                         # doctest: +SKIP
+>>> model, examples = ns.pretrained("gutenberg", cell="gru", seed=0)  # doctest: +SKIP
+
+The store is ``models`` if given, else ``$NEURONSTATS_MODELS``, else ``results/models``
+under the current folder (a clone of the project). The test examples are rebuilt from
+the corpus the model was trained on (``data_dir``, else ``$NEURONSTATS_DATA``, else
+``../shared/data``), and cached like every prepared corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from neuronstats.errors import InputError
+from neuronstats.model.store import read_manifest
+
+DEFAULT_STORE = Path("results") / "models"
+
+
+def store_path(models=None) -> Path:
+    """The model store to read: ``models``, ``$NEURONSTATS_MODELS`` or ./results/models."""
+    return Path(models or os.environ.get("NEURONSTATS_MODELS") or DEFAULT_STORE)
+
+
+def available(models=None) -> list[str]:
+    """The names of the shipped models (e.g. ``gutenberg-gru-s0``)."""
+    return sorted(read_manifest(store_path(models)))
+
+
+def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, split: str = "test",
+               limit: int | None = None, models=None, data_dir=None, cache_dir=None):
+    """A shipped replication model and its examples.
+
+    Parameters
+    ----------
+    dataset : "gutenberg", "lyrics" or "gutenberg-2tokens".
+    cell : "gru" or "lstm".
+    seed : 0-4.
+    split : "test" (the held-out examples every seed is scored on), "val" or "train".
+    limit : keep the first ``limit`` examples.
+    models : the model store (default: see the module's doc).
+    data_dir : the folder holding the corpora (default: ``$NEURONSTATS_DATA`` or ../shared/data).
+
+    Returns
+    -------
+    (model, examples) : a ``Seq2Seq`` in eval mode (with ``.vocab_itos``) and its
+        :class:`~neuronstats.data.examples.Examples`.
+    """
+    from neuronstats.model.train import load_with_data, split_examples
+
+    store = store_path(models)
+    name = f"{dataset}-{cell}-s{seed}"
+    shipped = available(store)
+    if not shipped:
+        raise InputError("no shipped models here", path=store,
+                         expected="a clone of the project (results/models), or models= / $NEURONSTATS_MODELS")
+    if name not in shipped:
+        raise InputError(f"no shipped model {name!r}", path=store, expected="one of " + ", ".join(shipped))
+    data_dir = data_dir or os.environ.get("NEURONSTATS_DATA") or Path("..") / "shared" / "data"
+    model, vocab, cfg, ds = load_with_data(store / name, data_dir, cache_dir)
+    ex = split_examples(ds, cfg, split)
+    if limit:
+        ex = ex.subset(np.arange(min(limit, len(ex))))
+    model.vocab_itos = vocab.itos
+    return model, ex

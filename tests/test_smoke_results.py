@@ -1,0 +1,69 @@
+"""The committed smoke study is what the code produces: rerun it (synthetic data, trained
+here) and compare every table with results/smoke/ byte for byte, so that a change to the
+statistics can never leave committed tables behind."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "results" / "smoke"
+
+
+@pytest.fixture(scope="session")
+def smoke_rerun(tmp_path_factory):
+    from neuronstats.cli import main
+
+    out, cache = tmp_path_factory.mktemp("smoke"), tmp_path_factory.mktemp("smoke-cache")
+    rc = main(["replicate", str(ROOT / "analyses" / "smoke.toml"), "--out", str(out), "--workers", "0", "--quiet",
+               "--cache-dir", str(cache)])
+    assert rc == 0
+    return out, cache
+
+
+def _tables(folder: Path) -> set:
+    return {p.relative_to(folder) for p in folder.rglob("*") if p.suffix in (".csv", ".tex")}
+
+
+def test_committed_smoke_tables_are_byte_identical_to_a_rerun(smoke_rerun):
+    smoke_rerun = smoke_rerun[0]
+    committed, rerun = _tables(COMMITTED), _tables(smoke_rerun)
+    assert committed == rerun, f"tables only committed: {sorted(committed - rerun)}; only rerun: {sorted(rerun - committed)}"
+    differ = [str(p) for p in sorted(committed) if (COMMITTED / p).read_bytes() != (smoke_rerun / p).read_bytes()]
+    assert not differ, (f"{len(differ)} committed tables differ from what the code produces: {differ[:8]}; "
+                        "regenerate: neuronstats replicate analyses/smoke.toml --out results/smoke --workers 0")
+
+
+def test_sensitivity_readings_on_the_smoke_models(smoke_rerun):
+    """Two readings end to end on the smoke study's models: each table holds the study's
+    reading and the alternatives, judged by the same rule, for the claims they touch."""
+    import pandas as pd
+
+    from neuronstats.report.sensitivity import COLUMNS, flag
+    from neuronstats.sensitivity import run_sensitivity
+    from neuronstats.study import load_study
+
+    out, cache = smoke_rerun
+    study = load_study(ROOT / "analyses" / "smoke.toml")
+    tables = run_sensitivity(study, pd.read_csv(out / "summary.csv"), cache_dir=cache, which=("triggering", "x_t"))
+    trig, xt = tables["triggering"], tables["x_t"]
+    assert list(trig.columns) == list(COLUMNS) and list(xt.columns) == list(COLUMNS)
+    assert set(trig.value) == {"every T >= k+1", "T = 6 only"}
+    assert set(trig.claim_id) == {f"triggering-k{k}-gutenberg" for k in (1, 2, 3, 4)}
+    assert trig.groupby("value").is_study_reading.first().to_dict() == {"every T >= k+1": True, "T = 6 only": False}
+    assert {"start token kept", "draws matched to word frequencies"} <= set(xt.value)
+    flagged = flag(pd.DataFrame({"claim_id": ["x-t-negligible"], "verdict": ["?"]}), [xt])
+    assert flagged.sensitive.dtype == bool
+
+
+def test_no_committed_row_rejects_against_its_alternative():
+    import pandas as pd
+
+    from neuronstats.stats.multitest import in_direction
+
+    for path in (COMMITTED / "summary.csv", ROOT / "results" / "summary.csv"):
+        s = pd.read_csv(path)
+        if "alternative" not in s:  # results written before rows carried their alternative
+            pytest.skip(f"{path} predates the alternative column")
+        rejecting = s[s.reject.astype(str) == "True"]
+        assert in_direction(rejecting).all(), rejecting[~in_direction(rejecting)][["dataset", "cell", "test_id"]]
