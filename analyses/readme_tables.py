@@ -1,14 +1,22 @@
-"""Print the README's measured tables (markdown) from the committed result files.
+"""Print the README's and docs' measured tables (markdown) from the committed result files.
 
-python analyses/readme_tables.py [bench|replication|smoke|ledger|claims [RESULTS_DIR]]
+python analyses/readme_tables.py [bench|replication|smoke|ledger|claims [RESULTS_DIR]|deviations|calibration]
+                                 [--update FILE]
   bench        results/bench/*      (after tox -e bench)
   replication  results/summary.csv  (after tox -e analyses)
   smoke        results/smoke/summary.csv
   ledger       the paper's claims (neuronstats/claims.csv)
   claims DIR   paper vs ours, one line per claim, from DIR/claims.csv (default results/)
+  deviations   our deviations from the paper (neuronstats/deviations.csv) and the readings that test them
   calibration  results/calibration/calibration_*.csv  (after tox -e calibration)
+
+--update FILE (claims, deviations): instead of printing, replace the block between
+``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` in FILE (NAME: claims or deviations)
+with the table, e.g. ``python analyses/readme_tables.py claims results --update README.md``.
+tests/test_docs.py checks that the blocks in README.md and docs/ equal what this prints.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -50,14 +58,18 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
     from neuronstats.report.figures import TABLE1
 
     out = []
-    for finding, test, label in TABLE1:
-        sub = summary[(summary.finding == finding) & (summary.test == test)]
+    for test_id, label in TABLE1:
+        sub = summary[summary.test_id == test_id]
         for (ds, cell), g in sub.groupby(["dataset", "cell"], sort=False):
+            pooled = g[g.unit.astype(str).str.startswith("pooled")]
+            if len(pooled):  # a token-level test: its pooled row is the one the ledger judges
+                g = pooled
             for unit_label, gg in (g.groupby("unit", sort=False) if g.unit.str.startswith("k = ").all()
                                    else [("", g)]):
                 r = gg.iloc[0]
                 ours = (f"{pct(r.estimate)} [{pct(r.ci_low)}, {pct(r.ci_high)}]" if len(gg) == 1
                         else f"{pct(gg.estimate.mean())} (mean of {len(gg)} tokens)")
+                unit_label = unit_label or (str(r.unit) if len(pooled) else "")
                 out.append({"dataset": ds, "cell": cell, "test": f"{label} {unit_label}".strip(),
                             "paper %": pct(r.paper_value), "ours % [95 % CI]": ours,
                             "null/control %": pct(gg.null_mean.mean()),
@@ -101,14 +113,129 @@ def ledger() -> None:
     print(f"\n{len(c)} claims: " + ", ".join(f"{k} {v}" for k, v in c.kind.value_counts().items()))
 
 
+# Statistics that are not rates or fractions (shown as numbers, not %): a standard deviation, a
+# correlation, slopes, a mean |h|, gate values. Everything else a claim measures is a rate or a fraction.
+NOT_RATES = ("storing.stable", "counting.monotone", "counting.drop_vs_T", "counting.rate_vs_T",
+             "outputting.near_pm1", "gates.")
+
+
+def _is_rate(test_id) -> bool:
+    return not str(test_id).startswith(NOT_RATES)
+
+
+def _num(v, rate: bool, unit: bool = True) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    return (f"{100 * v:.1f}" + (" %" if unit else "")) if rate else f"{v:.3g}"
+
+
+def _ci(est, lo, hi, rate: bool) -> str:
+    if pd.isna(est):
+        return "–"
+    if pd.isna(lo) or pd.isna(hi):
+        return _num(est, rate)
+    return f"{_num(est, rate)} [{_num(lo, rate, False)}, {_num(hi, rate, False)}]"
+
+
+_PER_ROW = re.compile(r"([\w+-]+): (\S+) \[(\S+), (\S+)\]")
+
+
+def _per_row(text: str, rate: bool) -> str:
+    """The ledger's ``per_row`` ("gutenberg: 0.976 [0.97, 0.982]; lyrics: ...") in the table's units."""
+    parts = []
+    for ds, e, lo, hi in _PER_ROW.findall(str(text)):
+        try:
+            parts.append(f"{ds}: {_ci(float(e), float(lo), float(hi), rate)}")
+        except ValueError:
+            return str(text)
+    return "; ".join(parts) if parts else str(text)
+
+
+def _paper(r, claim) -> str:
+    rate = _is_rate(r.test_id)
+    if not pd.isna(r.paper_value):
+        return _num(r.paper_value, rate)
+    if claim is not None and not pd.isna(claim.low) and not pd.isna(claim.high):
+        return f"{_num(claim.low, rate, False)}–{_num(claim.high, rate)}"
+    direction = getattr(r, "direction", "") if "direction" in r._fields else ""
+    if (not isinstance(direction, str) or not direction) and claim is not None:
+        direction = claim.direction
+    return f"direction ({direction})" if isinstance(direction, str) and direction else "direction"
+
+
+def claims_markdown(folder: Path) -> str:
+    """The claims table of the README from ``folder/claims.csv``: one line per claim, the
+    paper's value, ours with its seed-level 95 % CI (or, for a claim judged on several
+    rows without one interval, each row's: the ledger's ``per_row``), the verdict, and
+    the readings it is sensitive to where the ledger has that column."""
+    from neuronstats.paper import claims as load_claims
+
+    c = pd.read_csv(Path(folder) / "claims.csv", keep_default_na=True)
+    known = load_claims().set_index("claim_id")
+    lines = ["| claim | paper | ours [95 % CI] | verdict |" + (" sensitive |" if "sensitive" in c else ""),
+             "|---|---|---|---|" + ("---|" if "sensitive" in c else "")]
+    for r in c.itertuples(index=False):
+        claim = known.loc[r.claim_id] if r.claim_id in known.index else None
+        rate = _is_rate(r.test_id)
+        ours = _ci(r.estimate, r.ci_low, r.ci_high, rate)
+        per_row = getattr(r, "per_row", "") if "per_row" in c else ""
+        ci_kind = str(getattr(r, "ci_kind", "")) if "ci_kind" in c else ""
+        if isinstance(per_row, str) and per_row and (ci_kind.startswith("none:") or pd.isna(r.ci_low)):
+            ours = _per_row(per_row, rate)
+        cells = [str(r.claim_id), _paper(r, claim), ours, str(r.verdict)]
+        if "sensitive" in c:
+            flagged = str(r.sensitive) == "True"
+            to = str(getattr(r, "sensitive_to", "")) if "sensitive_to" in c else ""
+            readings = ", ".join(dict.fromkeys(x.split(" = ")[0].strip() for x in to.split(";") if " = " in x))
+            cells.append(("yes" + (f": {readings}" if readings else "")) if flagged else "")
+        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    counts = ", ".join(f"{k}: {v}" for k, v in c.verdict.value_counts().items())
+    note = "" if "ci_kind" in c else (
+        "\n\nThis claims.csv was written by an earlier ledger: there, the interval of a claim over several tokens or "
+        "datasets runs from their lowest CI bound to their highest (not a seed-level 95 % CI), and the verdicts have "
+        "their earlier names; `neuronstats report` rewrites it.")
+    return "\n".join(lines) + f"\n\n{len(c)} claims; {counts}" + note
+
+
 def claims_table(folder: Path) -> None:
-    c = pd.read_csv(folder / "claims.csv")
-    out = pd.DataFrame({"claim": c.claim_id, "dataset": c.dataset, "cell": c.cell, "paper %": c.paper_value.map(pct),
-                        "ours % [95 % CI]": [f"{pct(e)} [{pct(lo)}, {pct(hi)}]" for e, lo, hi in
-                                             zip(c.estimate, c.ci_low, c.ci_high)],
-                        "models' accuracy %": c.model_accuracy.map(pct), "verdict": c.verdict})
-    print(md(out))
-    print("\n" + ", ".join(f"{k}: {v}" for k, v in c.verdict.value_counts().items()))
+    print(claims_markdown(folder))
+
+
+def deviations_markdown() -> str:
+    """Our deviations from the paper (``neuronstats/deviations.csv``): topic, the paper, ours,
+    the file that implements ours, and the sensitivity reading that tests it."""
+    from neuronstats.paper import deviations
+
+    d = deviations()
+    lines = ["| topic | the paper | ours | file | reading that tests it |", "|---|---|---|---|---|"]
+    for r in d.itertuples(index=False):
+        reading = f"`{r.reading}`" if isinstance(r.reading, str) and r.reading else "–"
+        cells = [str(r.topic), str(r.paper), str(r.ours), f"`{r.file}`", reading]
+        lines.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
+    return "\n".join(lines)
+
+
+def update_block(path: Path, name: str, text: str) -> bool:
+    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` in
+    ``path`` with ``text``; returns whether the file changed. Raises if the markers are
+    missing."""
+    path = Path(path)
+    body = path.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    i, j = body.find(start), body.find(end)
+    if i < 0 or j < i:
+        raise SystemExit(f"{path}: no {start} ... {end} block to update")
+    new = body[: i + len(start)] + "\n" + text.rstrip("\n") + "\n" + body[j:]
+    if new != body:
+        path.write_text(new, encoding="utf-8")
+    return new != body
+
+
+def read_block(path: Path, name: str) -> str | None:
+    """The text between the markers (without the newlines next to them), or None."""
+    body = Path(path).read_text(encoding="utf-8")
+    m = re.search(rf"<!-- {name}:start -->\n(.*?)\n?<!-- {name}:end -->", body, re.S)
+    return m.group(1).rstrip("\n") if m else None
 
 
 def calibration() -> None:
@@ -124,8 +251,25 @@ def calibration() -> None:
         print(md(out))
 
 
-if __name__ == "__main__":
-    what = sys.argv[1] if len(sys.argv) > 1 else "bench"
+def main(argv: list[str]) -> int:
+    update = None
+    if "--update" in argv:
+        i = argv.index("--update")
+        if i + 1 >= len(argv):
+            raise SystemExit("--update needs a file, e.g. --update README.md")
+        update = Path(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    what = argv[0] if argv else "bench"
+    if update is not None:
+        if what == "claims":
+            name, text = "claims", claims_markdown(Path(argv[1]) if len(argv) > 1 else ROOT)
+        elif what == "deviations":
+            name, text = "deviations", deviations_markdown()
+        else:
+            raise SystemExit(f"--update works with claims and deviations, not {what!r}")
+        changed = update_block(update, name, text)
+        print(f"{update}: {name} table {'updated' if changed else 'already up to date'}")
+        return 0
     if what == "bench":
         bench()
     elif what == "ledger":
@@ -133,6 +277,13 @@ if __name__ == "__main__":
     elif what == "calibration":
         calibration()
     elif what == "claims":
-        claims_table(Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT)
+        claims_table(Path(argv[1]) if len(argv) > 1 else ROOT)
+    elif what == "deviations":
+        print(deviations_markdown())
     else:
         study(ROOT if what == "replication" else ROOT / what)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

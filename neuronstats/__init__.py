@@ -42,7 +42,8 @@ from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig  
 from neuronstats.demo import demo_runs  # noqa: E402
 from neuronstats.microscope.intervene import Intervention, RandomInputs  # noqa: E402
 from neuronstats.model.train import train  # noqa: E402
+from neuronstats.pretrained import pretrained  # noqa: E402
 
 __all__ = ["load", "record", "sweep", "positioning", "storing", "counting", "triggering", "outputting", "gates",
            "inputs", "train", "Intervention", "RandomInputs", "RunConfig", "DataConfig", "ModelConfig",
-           "TrainConfig", "InsufficientData", "demo_runs", "__version__"]
+           "TrainConfig", "InsufficientData", "demo_runs", "pretrained", "__version__"]

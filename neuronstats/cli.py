@@ -17,7 +17,7 @@ from neuronstats.errors import InputError, InsufficientData
 log = logging.getLogger("neuronstats.cli")
 
 DATA_DIR = os.environ.get("NEURONSTATS_DATA", "data")
-DATA_HELP = "folder the corpora's paths are relative to (default: $NEURONSTATS_DATA or ./data)"
+DATA_HELP = "folder the corpora's paths are relative to: $NEURONSTATS_DATA, else ./data (here: %(default)s)"
 
 
 def _log_to(path=None):
@@ -108,6 +108,30 @@ def cmd_bench_threads(a) -> int:
     from neuronstats.bench import threads_benchmarks
 
     return _write_bench(threads_benchmarks(), a.out, "threads.csv")
+
+
+def cmd_sensitivity(a) -> int:
+    import pandas as pd
+
+    from neuronstats.report.html import build_report
+    from neuronstats.sensitivity import READINGS, run_sensitivity, write_sensitivity
+    from neuronstats.study import load_study
+
+    study = load_study(a.study)
+    summary_path = Path(a.results) / "summary.csv"
+    if not summary_path.is_file():
+        raise InputError("no summary.csv here", path=a.results, expected="the study's results (run replicate first)")
+    which = tuple(a.readings.split(",")) if a.readings else READINGS
+    bad = set(which) - set(READINGS)
+    if bad:
+        raise InputError(f"--readings {a.readings}", expected="names from " + ", ".join(READINGS))
+    tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which)
+    for path in write_sensitivity(tables, Path(a.results) / "sensitivity"):
+        print(path)
+    out = build_report(a.results)
+    flagged = out["claims"][out["claims"].sensitive]
+    print(f"{len(flagged)} claim(s) sensitive to a reading: " + ", ".join(flagged.claim_id))
+    return 0
 
 
 def cmd_report(a) -> int:
@@ -351,7 +375,7 @@ def main(argv=None) -> int:
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", parents=[data, split], formatter_class=fmt,
-                       help="positioning accuracy of a trained model.pt")
+                       help="positioning accuracy of a trained model (a run folder or its model.json)")
     e.add_argument("model")
     e.add_argument("--limit", type=int, default=0)
     e.set_defaults(func=cmd_evaluate)
@@ -397,6 +421,15 @@ def main(argv=None) -> int:
     cb.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: in "
                                                              "this process)")
     cb.set_defaults(func=cmd_calibrate)
+
+    sv = sub.add_parser("sensitivity", parents=[data, cache], formatter_class=fmt,
+                        help="redo the study's readings of the paper another way it allows, on its trained GRUs "
+                             "(results/sensitivity/), and flag the claims whose verdicts change")
+    sv.add_argument("study")
+    sv.add_argument("--results", default="results", help="the study's results folder (its summary.csv)")
+    sv.add_argument("--readings", default="", help="comma-separated, default all: counting, triggering, "
+                    "storing_previous, intervention_value, gates, x_t")
+    sv.set_defaults(func=cmd_sensitivity)
 
     rp = sub.add_parser("report", formatter_class=fmt,
                         help="the claims ledger with verdicts and report.html for a results folder")
@@ -449,7 +482,7 @@ def main(argv=None) -> int:
     bt.set_defaults(func=cmd_bench)
     bm = bsub.add_parser("microscope", parents=[data, bench_out], formatter_class=fmt,
                          help="speed of recording, intervention sweeps and stages 1-2")
-    bm.add_argument("--model", default="", help="a trained model.pt (also runs the stages benchmark)")
+    bm.add_argument("--model", default="", help="a trained model: a run folder or its model.json (also runs the stages benchmark)")
     bm.add_argument("--from-grid", default="", help="or: the name of a bench-grid run (trained if not cached)")
     bm.add_argument("--grid", default="analyses/bench_grid.toml")
     bm.set_defaults(func=cmd_bench_microscope)

@@ -51,6 +51,21 @@ def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, spl
     -------
     (model, examples) : a ``Seq2Seq`` in eval mode (with ``.vocab_itos``) and its
         :class:`~neuronstats.data.examples.Examples`.
+
+    Examples
+    --------
+    In a clone of the project, ``ns.pretrained("gutenberg", cell="gru", seed=0)`` reads
+    results/models. Any store works the same way, e.g. one holding a small model:
+
+    >>> import tempfile, neuronstats as ns
+    >>> from neuronstats.model.store import export_model
+    >>> cfg = ns.RunConfig(data=ns.DataConfig(synth_docs=60, synth_vocab=30, max_len=8, max_test=100),
+    ...                    model=ns.ModelConfig(emb=16, hidden=16), train=ns.TrainConfig(max_epochs=1, threads=1))
+    >>> store = tempfile.mkdtemp()
+    >>> _ = export_model(ns.train(cfg, progress=False).run_dir, store, "synthetic-gru-s0")
+    >>> model, examples = ns.pretrained("synthetic", cell="gru", seed=0, models=store, limit=50)
+    >>> model.cell, len(examples)
+    ('gru', 50)
     """
     from neuronstats.model.train import load_with_data, split_examples
 

@@ -129,7 +129,7 @@ def test_replicate_cli_writes_tables_manifest_and_report(tmp_path, capsys):
     assert rc == 0 and "tables, summary and manifest" in capsys.readouterr().out
     claims = pd.read_csv(tmp_path / "out" / "claims.csv")
     lstm = claims[claims.cell == "lstm"]
-    assert len(lstm) and lstm.verdict.eq("not testable here").all()
+    assert len(lstm) and lstm.verdict.eq("not run").all()
     assert lstm.reason.str.contains("left out: cells lstm").all()  # the part-run says what it left out
     assert "Part of the study" in (tmp_path / "out" / "report.html").read_text()
     assert (tmp_path / "out" / "synthetic" / "counting.tex").is_file()

@@ -165,7 +165,8 @@ def pooled_test(*, dataset, cell, finding, test, test_id, statistic, units_data,
     unit = f"pooled: {len(units_data)} tokens"
     fields = dict(ci_low=st.ci_low, ci_high=st.ci_high)
     if has_null:
-        fields.update(null_mean=st.null_mean, p_value=st.p_value, alternative=alternative,
+        n_null = min((len(np.atleast_1d(x)) for u in units_data for x in u["null"] if x is not None), default=0)
+        fields.update(null_mean=st.null_mean, p_value=st.p_value, alternative=alternative, n_null=n_null,
                       effect_size=pp_difference(st.estimate, st.null_mean) if bounds == (0.0, 1.0) else None,
                       effect_size_kind="pp vs null mean" if bounds == (0.0, 1.0) else "")
         room = _room(st.null_mean, alternative, bounds)

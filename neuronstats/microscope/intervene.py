@@ -82,7 +82,7 @@ class RandomInputs:
     >>> import neuronstats as ns
     >>> models, examples = ns.load(ns.demo_runs(), limit=200)
     >>> ns.sweep(models[0], examples, ns.RandomInputs(seed=1)).condition.tolist()
-    ['clean', 'RandomInputs(seed=1)']
+    ['clean', 'RandomInputs(seed=1, keep_start=False, weights=None)']
     """
 
     seed: int = 0

@@ -228,7 +228,7 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     >>> cfg = ns.RunConfig(data=ns.DataConfig(synth_docs=60, synth_vocab=30, max_len=8, max_test=100),
     ...                    model=ns.ModelConfig(emb=16, hidden=16), train=ns.TrainConfig(max_epochs=1, threads=1))
     >>> run = ns.train(cfg, progress=False)
-    >>> (run.run_dir / "model.pt").is_file(), ns.train(cfg, progress=False).run_dir == run.run_dir
+    >>> (run.run_dir / "model.json").is_file(), ns.train(cfg, progress=False).run_dir == run.run_dir
     (True, True)
     """
     cfg.check()

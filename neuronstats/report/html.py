@@ -29,6 +29,14 @@ from neuronstats import io
 from neuronstats.errors import InputError
 from neuronstats.report.figures import table1_figure, table1_frame
 from neuronstats.report.ledger import VERDICTS, ledger
+from neuronstats.report.power import power_table
+from neuronstats.report.sensitivity import (
+    deviations_table,
+    flag,
+    margin_readings,
+    read_tables,
+    respectively_readings,
+)
 from neuronstats.report.tables import _tex, latex_table
 from neuronstats.study import FINDING_NAMES
 
@@ -332,6 +340,20 @@ def _field(r, name: str):
     return None if _missing(v) or v == "" else v
 
 
+def deviations_html(dev: pd.DataFrame) -> str:
+    """Each choice that differs from, or interprets, the paper: the file that makes it,
+    and what its sensitivity readings did to the verdicts."""
+    rows = "".join(f"<tr><td>{_esc(r.topic)}</td><td>{_esc(r.paper)}</td><td>{_esc(r.ours)}</td>"
+                   f"<td><code>{_esc(r.file)}</code></td><td>{_esc(r.sensitivity)}</td></tr>" for r in dev.itertuples())
+    return ("<h2 id=deviations>Deviations and readings</h2><p>Every choice of ours that differs from the paper or "
+            "reads it one way where it allows another. Where a reading was redone the other way "
+            "(<code>results/sensitivity/</code>), the last column names each claim whose verdict changed; such "
+            "claims are marked <b>sensitive</b> in the ledger.</p><details><summary>"
+            f"{len(dev)} deviations, {int((dev.sensitivity.str.contains(':')).sum())} with verdicts that change"
+            "</summary><table><tr><th>topic</th><th>the paper</th><th>ours</th><th>file</th><th>sensitivity</th>"
+            f"</tr>{rows}</table></details>")
+
+
 def ledger_table(claims: pd.DataFrame, units: dict) -> str:
     """The claims ledger: every claim, the paper's value and ours in the same unit, the
     verdict and why (the ledger's own words)."""
@@ -348,6 +370,8 @@ def ledger_table(claims: pd.DataFrame, units: dict) -> str:
             ours = _esc(_field(r, "per_row"))
         why = _esc(r.reason) + (f"<br><small class=muted>{_esc(_field(r, 'reading'))}</small>"
                                 if _field(r, "reading") else "")
+        if _field(r, "sensitive") in (True, "True"):
+            why = f"<b>sensitive</b> ({_esc(_field(r, 'sensitive_to'))}): " + why
         rows.append(
             f"<tr id='claim-{_slug(r.claim_id)}' style='background:{verdict_color(r.verdict)}'>"
             f"<td>{_esc(r.quantity)}<br><small>{_esc(r.claim_id)} · {_esc(r.test_id)}</small></td>"
@@ -480,8 +504,18 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
     if (results_dir / "manifest.json").is_file():
         manifest = json.loads((results_dir / "manifest.json").read_text())
     mapping = manifest.get("paper_datasets", {})
-    claims = ledger(summary.assign(dataset=summary.dataset.map(lambda d: mapping.get(d, d))), floor=floor,
-                    margin=margin, coverage=manifest.get("coverage", ""))
+    judged = summary.assign(dataset=summary.dataset.map(lambda d: mapping.get(d, d)))
+    claims = ledger(judged, floor=floor, margin=margin, coverage=manifest.get("coverage", ""))
+    # readings the paper allows: the ledger-only ones here, the model ones from `neuronstats sensitivity`
+    sens_dir = results_dir / "sensitivity"
+    for name, table in (("margin", margin_readings(judged, floor, margin)),
+                        ("respectively", respectively_readings(judged, floor, margin))):
+        io.write_text(sens_dir / f"{name}.csv", table.to_csv(index=False, float_format="%.6g"))
+    sens_tables = read_tables(sens_dir)
+    claims = flag(claims, sens_tables)
+    deviations = deviations_table(sens_tables)
+    io.write_text(results_dir / "deviations.csv", deviations.to_csv(index=False))
+    io.write_text(results_dir / "power.csv", power_table(judged).to_csv(index=False, float_format="%.4g"))
     io.write_text(results_dir / "claims.csv", claims.to_csv(index=False, float_format="%.6g"))
     io.write_text(results_dir / "claims.tex", claims_latex(claims))
     for col in ("statistic", "null_ci_high", "paper_value", "unit"):  # older or partial summaries
@@ -504,7 +538,8 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
     models = models_section(manifest)
     t1 = table1_html(summary)
 
-    toc = [("claims", "Claims ledger")] + [(f"finding-{_slug(f)}", f"Finding: {f}") for f in findings]
+    toc = [("claims", "Claims ledger"), ("deviations", "Deviations and readings")] + \
+        [(f"finding-{_slug(f)}", f"Finding: {f}") for f in findings]
     if t1 or by_finding.get("table1"):
         toc.append(("table1", "Table 1: ours vs the paper"))
     if models:
@@ -519,7 +554,7 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
              f"<title>neuronstats report: {_esc(study)}</title><style>{CSS}</style></head><body>",
              f"<h1>The paper's claims, tested: {_esc(study)}</h1>",
              f"<p>Study file {_esc(manifest.get('study_file', '?'))}, commit {_esc(manifest.get('git_commit', '?'))}; "
-             f"{len(claims)} claims of Lee et al. (2023). Verdict rules: see the project README (section "
+             f"{len(claims)} claims of Lee et al. (2023). Verdict rules: see docs/statistics.md (section "
              f"'Verdicts'); accuracy floor {100 * floor:.0f} %, level margin ±{100 * margin:.0f} pp. Fractions are "
              "shown as %, differences of fractions in percentage points (pp).</p>"]
     if manifest.get("coverage"):
@@ -547,6 +582,7 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
                      f"trained minus untrained, Welch over seeds): {k} of {len(vs)} comparisons reject after "
                      "correction; a claim whose test the untrained baseline also passes rests on these rows.</p>")
     parts.append(ledger_table(claims, units))
+    parts.append(deviations_html(deviations))
 
     # per finding: figures with captions, then the tables folded
     for finding in findings:

@@ -42,10 +42,11 @@ def power_table(summary: pd.DataFrame, n_sim: int = 4000) -> pd.DataFrame:
                 ue, us = _effect_se(base.iloc[0])
                 if np.isfinite(us) and us > 0:
                     kw = {"untrained_effect": ue, "untrained_se": us}
-            pw = claim_rule_power(eff, se, int(r.n_seeds) if r.n_seeds else 5, direction=claim.direction,
-                                  n_sim=n_sim, seed=len(out), **kw)
+            n_seeds = int(getattr(r, "n_seeds", 0) or 0) or 5
+            pw = claim_rule_power(eff, se, max(n_seeds, 2), direction=claim.direction, n_sim=n_sim, seed=len(out),
+                                  **kw)
             out.append({"claim_id": claim.claim_id, "dataset": r.dataset, "effect": eff, "se": se,
-                        "n_seeds": int(r.n_seeds) if r.n_seeds else 5, "power_row": pw["row"],
+                        "n_seeds": n_seeds, "power_row": pw["row"],
                         "power_claim": pw["claim"], "with_untrained": bool(kw)})
     return pd.DataFrame(out, columns=["claim_id", "dataset", "effect", "se", "n_seeds", "power_row", "power_claim",
                                       "with_untrained"])

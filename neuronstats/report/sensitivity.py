@@ -64,7 +64,7 @@ def flag(claims: pd.DataFrame, tables: list[pd.DataFrame]) -> pd.DataFrame:
     out["sensitive"] = False
     out["sensitive_to"] = ""
     for t in tables:
-        t = t.assign(dataset=t.dataset.fillna(""))
+        t = t.assign(dataset=t.dataset.astype(object).where(t.dataset.notna(), ""))
         study = t[t.is_study_reading.astype(bool)]
         verdict = {(r.claim_id, r.dataset, r.reading): r.verdict for r in study.itertuples()}
         for r in t[~t.is_study_reading.astype(bool)].itertuples():
@@ -84,7 +84,7 @@ def read_tables(folder) -> list[pd.DataFrame]:
     folder = Path(folder)
     tables = []
     for f in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        t = pd.read_csv(f)
+        t = pd.read_csv(f, dtype={"dataset": str, "value": str})
         if set(COLUMNS) <= set(t.columns):
             tables.append(t)
     return tables
