@@ -1,0 +1,80 @@
+"""How much of each lyrics fine-tune's counting set is its Gutenberg parent's set, per seed.
+
+    python analyses/lyrics_overlap.py analyses/replication.toml --data-dir ../shared/data --out results/lyrics_overlap.csv
+
+For each seed: the counting set (stages 1-2, on the selection half of each model's own
+test examples) of the Gutenberg GRU and of the lyrics GRU fine-tuned from it; the share of
+the lyrics set that is in the parent's, against the share expected for a random set of the
+same size (|S_parent| / H), and the same share for the other seeds' parents (sets of
+different networks: what any two counting sets share). A share near the parent's own and
+well above the others' says the lyrics counting set is inherited from the fine-tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from neuronstats.data.examples import prepare  # noqa: E402
+from neuronstats.findings.context import Context  # noqa: E402
+from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for  # noqa: E402
+from neuronstats.stages.hypothesis import counting  # noqa: E402
+from neuronstats.stages.neuronset import find  # noqa: E402
+from neuronstats.study import load_study  # noqa: E402
+
+
+def counting_sets(study, ds: str, cell: str, data_dir, cache_dir) -> list[np.ndarray]:
+    tmpl = study.datasets[ds] if ds in study.datasets else study.parents[ds]
+    runs = []
+    for s in study.seeds:
+        cfg = study.config(ds, cell, s)
+        runs.append(load_trained(run_dir_for(cfg, cache_dir, key=resolve_key(cfg, data_dir),
+                                             store=study.models or None)))
+    data = prepare(tmpl.data, data_dir, cache_dir=cache_dir,
+                   vocab=runs[0].vocab if ds in study.dataset_init else None)
+    ctx = Context(ds, cell, [r.model for r in runs], heldout_examples(data, tmpl), study.analysis.findings_config())
+    return [np.asarray(find(m, ctx.selection_rec(s), counting(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons)
+            for s, m in enumerate(ctx.models)]
+
+
+def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
+    rows = []
+    for s, c in enumerate(child):
+        share = lambda p: len(set(c) & set(p)) / max(len(c), 1)  # noqa: E731
+        others = [share(p) for t, p in enumerate(parents) if t != s]
+        rows.append({"seed": s, "lyrics_set": len(c), "parent_set": len(parents[s]),
+                     "share_in_parent": share(parents[s]), "share_in_other_parents": float(np.mean(others))
+                     if others else np.nan, "chance": len(parents[s]) / hidden})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("study")
+    p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--cache-dir", default=None)
+    p.add_argument("--child", default="lyrics")
+    p.add_argument("--cell", default="gru")
+    p.add_argument("--out", default="results/lyrics_overlap.csv")
+    a = p.parse_args(argv)
+    study = load_study(a.study)
+    parent = study.dataset_init[a.child]
+    kids = counting_sets(study, a.child, a.cell, a.data_dir, a.cache_dir)
+    pars = counting_sets(study, parent, a.cell, a.data_dir, a.cache_dir)
+    hidden = study.datasets[a.child].model.hidden
+    t = overlap(kids, pars, hidden)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    t.to_csv(a.out, index=False, float_format="%.4g")
+    print(t.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""The scale issue's analysis scripts on small inputs: the side-by-side scale table, and
+the lyrics fine-tunes' counting-set overlap with their parents."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "analyses" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_scale_table_puts_arms_side_by_side_and_names_the_claims_that_move(tmp_path):
+    mod = _load("scale_table")
+    for arm, verdicts in (("a", ["supported", "not supported", "not run"]),
+                          ("b", ["supported", "supported", "supported"])):
+        (tmp_path / arm).mkdir()
+        pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "estimate": [0.9, 0.5, np.nan], "ci_low": [0.8, 0.4, np.nan],
+                      "ci_high": [1.0, 0.6, np.nan], "verdict": verdicts}).to_csv(tmp_path / arm / "claims.csv")
+    t = mod.scale_table([tmp_path / "a", tmp_path / "b"])
+    assert list(t.claim_id) == ["c1", "c2"]  # c3 was not run in arm a
+    assert t.set_index("claim_id").moves.to_dict() == {"c1": False, "c2": True}
+
+
+def test_overlap_of_a_childs_sets_with_its_parents():
+    mod = _load("lyrics_overlap")
+    child = [np.array([0, 1, 2, 3]), np.array([4, 5, 6, 7])]
+    parents = [np.array([0, 1, 2, 9]), np.array([0, 1, 2, 3])]
+    t = mod.overlap(child, parents, hidden=20)
+    assert t.share_in_parent.tolist() == [0.75, 0.0]
+    assert t.share_in_other_parents.tolist() == [1.0, 0.0] and t.chance.tolist() == [0.2, 0.2]
