@@ -1,6 +1,7 @@
 """How much of each lyrics fine-tune's counting set is its Gutenberg parent's set, per seed.
 
-    python analyses/lyrics_overlap.py analyses/replication.toml --data-dir ../shared/data --out results/lyrics_overlap.csv
+    python analyses/lyrics_overlap.py analyses/replication.toml --data-dir ../shared/data \
+        --out results/lyrics_overlap.csv
 
 For each seed: the counting set (stages 1-2, on the selection half of each model's own
 test examples) of the Gutenberg GRU and of the lyrics GRU fine-tuned from it; the share of
@@ -46,11 +47,13 @@ def counting_sets(study, ds: str, cell: str, data_dir, cache_dir) -> list[np.nda
 
 def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
     rows = []
+    def share(c, p) -> float:
+        return len(set(c) & set(p)) / max(len(c), 1)
+
     for s, c in enumerate(child):
-        share = lambda p: len(set(c) & set(p)) / max(len(c), 1)  # noqa: E731
-        others = [share(p) for t, p in enumerate(parents) if t != s]
+        others = [share(c, p) for t, p in enumerate(parents) if t != s]
         rows.append({"seed": s, "lyrics_set": len(c), "parent_set": len(parents[s]),
-                     "share_in_parent": share(parents[s]), "share_in_other_parents": float(np.mean(others))
+                     "share_in_parent": share(c, parents[s]), "share_in_other_parents": float(np.mean(others))
                      if others else np.nan, "chance": len(parents[s]) / hidden})
     return pd.DataFrame(rows)
 

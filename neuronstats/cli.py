@@ -482,7 +482,8 @@ def main(argv=None) -> int:
     bt.set_defaults(func=cmd_bench)
     bm = bsub.add_parser("microscope", parents=[data, bench_out], formatter_class=fmt,
                          help="speed of recording, intervention sweeps and stages 1-2")
-    bm.add_argument("--model", default="", help="a trained model: a run folder or its model.json (also runs the stages benchmark)")
+    bm.add_argument("--model", default="", help="a trained model: a run folder or its model.json (also runs the "
+                    "stages benchmark)")
     bm.add_argument("--from-grid", default="", help="or: the name of a bench-grid run (trained if not cached)")
     bm.add_argument("--grid", default="analyses/bench_grid.toml")
     bm.set_defaults(func=cmd_bench_microscope)

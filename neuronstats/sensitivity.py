@@ -259,10 +259,10 @@ def intervention_value_readings(ctx, sets, tokens) -> dict:
     out = {}
     for label in ("zero", "mean state", "another example's value"):
         rows = []
-        for finding, step, sets_of, test in (("storing", "T-1", lambda s, tok: sets[(s, tok)], "zero storing set at T-1"),
-                                             ("outputting", "T", lambda s, tok: out_sets[(s, tok)],
-                                              "zero outputting set at T")):
-            def spec_of(s, tok, step=step):
+        targets = (("storing", "T-1", lambda s, tok: sets[(s, tok)], "zero storing set at T-1"),
+                   ("outputting", "T", lambda s, tok: out_sets[(s, tok)], "zero outputting set at T"))
+        for finding, step, sets_of, test in targets:
+            def spec_of(s, tok, step=step, label=label):
                 if label == "zero":
                     return Intervention(step, "zero")
                 if label == "mean state":

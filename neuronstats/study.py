@@ -580,7 +580,8 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
         for name, rows in tables.items():
             table = mark_untrained(correct(rows_to_frame(rows), a.correction))
             for r in table.itertuples():
-                alternatives.setdefault(r.cell, {})[(r.finding, r.test, r.unit, r.test_id)] = r.alternative or "two-sided"
+                key = (r.finding, r.test, r.unit, r.test_id)
+                alternatives.setdefault(r.cell, {})[key] = r.alternative or "two-sided"
             write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
             all_rows.append(table)
             if name == "gates":

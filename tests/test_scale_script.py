@@ -15,7 +15,8 @@ def test_paper_scale_gpu_script_trains_exports_and_reports_at_a_tiny_size(tmp_pa
     spec.loader.exec_module(gpu)
     assert gpu.main(["--tiny", "--out", str(tmp_path), "--seeds", "0,1", "--minutes", "1"]) == 0
     runs = pd.read_csv(tmp_path / "paper_scale_runs.csv")
-    assert list(runs.name) == ["tiny-gutenberg-gru-s0", "tiny-gutenberg-gru-s1"] and runs.device.str.contains("cpu").all()
+    assert list(runs.name) == ["tiny-gutenberg-gru-s0", "tiny-gutenberg-gru-s1"]
+    assert runs.device.str.contains("cpu").all()
     from neuronstats.model.store import find_in_store
 
     for key in runs.model_key:

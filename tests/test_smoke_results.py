@@ -28,7 +28,8 @@ def _tables(folder: Path) -> set:
 def test_committed_smoke_tables_are_byte_identical_to_a_rerun(smoke_rerun):
     smoke_rerun = smoke_rerun[0]
     committed, rerun = _tables(COMMITTED), _tables(smoke_rerun)
-    assert committed == rerun, f"tables only committed: {sorted(committed - rerun)}; only rerun: {sorted(rerun - committed)}"
+    assert committed == rerun, (f"tables only committed: {sorted(committed - rerun)}; "
+                                f"only rerun: {sorted(rerun - committed)}")
     differ = [str(p) for p in sorted(committed) if (COMMITTED / p).read_bytes() != (smoke_rerun / p).read_bytes()]
     assert not differ, (f"{len(differ)} committed tables differ from what the code produces: {differ[:8]}; "
                         "regenerate: neuronstats replicate analyses/smoke.toml --out results/smoke --workers 0")

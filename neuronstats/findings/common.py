@@ -92,7 +92,8 @@ def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per
             lo, hi = st_b.ci_low + shift, st_b.ci_high + shift
             if bounds is not None:
                 lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
-            st = dataclasses.replace(st_b, estimate=st.estimate, ci_low=lo, ci_high=hi, null_mean=st_b.null_mean + shift)
+            st = dataclasses.replace(st_b, estimate=st.estimate, ci_low=lo, ci_high=hi,
+                                     null_mean=st_b.null_mean + shift)
             effects = tuple(float(v.mean() - c.mean()) for v, c in zip(vals_b, nulls_b))
             nulls = [c + (v.mean() - vb.mean()) for c, v, vb in zip(nulls_b, vals, vals_b)]
             binding = "the second test binds (its control shown on the first statistic's scale)"

@@ -51,7 +51,8 @@ def outputting_finding(ctx, tokens=None, fraction: float = 0.2) -> FindingResult
         tests += [
             combined_test(**kw, test="zero outputting set at T", test_id="outputting.zero", unit=unit,
                           statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null, alternative="less",
-                          index=zi, index_control=zc, notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
+                          index=zi, index_control=zc,
+                          notes=note + f"; set: top {100 * fraction:.0f} % by h_T*W_A; null: zeroing random sets"),
             combined_test(**kw, test="keep only outputting set at T", test_id="outputting.keep_only", unit=unit,
                           statistic="accuracy", per_seed_values=keep, per_seed_null=keep_null, alternative="greater",
                           index=ki, index_control=kc, notes="null: keeping only random sets of the same size"),

@@ -107,7 +107,7 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
     kw, rkw = ctx.combined_kw("storing"), ctx.row_kw("storing")
     tokens, note = units(ctx, tokens)
     tests, seed0_sets = [], []
-    pool = {k: [] for k in ("probe", "zero", "previous", "stable", "position_independent")}  # per token: units_data
+    pool = {k: [] for k in ("probe", "zero", "previous", "stable", "position_independent", "size")}  # per token
     strata = [{tok: strata_sets(model, rec, tok, ctx.cfg.n_perm, ctx.cfg.seed + s) for tok in tokens}
               for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs))]
     for tok in each_unit(ctx, "storing", tokens):
@@ -165,6 +165,7 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
         pool["previous"].append({"values": prev, "null": prev_null, "index": prev_idx, "index_control": prev_ctl})
         pool["stable"].append({"values": stab, "null": stab_null, "index": stab_idx, "index_control": stab_ctl})
         pool["position_independent"].append({"values": shared, "null": shared_null})
+        pool["size"].append({"values": [[x] for x in size], "null": None})
         tests.append(combined_test(**kw, test="zero storing set at T-1", test_id="storing.zero", unit=unit,
                                    statistic="accuracy", per_seed_values=zero, per_seed_null=zero_null,
                                    alternative="less", index=zero_idx, index_control=zero_ctl,
@@ -224,5 +225,10 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
                           notes="the claim's one estimate (per-token rows above it are description)")
         if row is not None:
             tests.append(row)
+    size = pooled_test(**kw, test="storing set size", test_id="storing.size", statistic="fraction of neurons",
+                       units_data=pool["size"], has_null=False,
+                       notes="descriptive: the size is set by the stage 1-2 rules (40 % of the neurons, then half)")
+    if size is not None:
+        tests.append(size)
     figures = {"storing_pca": pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)}
     return FindingResult("storing", tests, figures)

@@ -14,7 +14,8 @@ def triggering_finding(ctx, ks=(1, 2, 3, 4)) -> FindingResult:
     probe, probe_null, early, per_seed = one_set_per_seed(ctx, triggering(), ks)
     tests = [combined_test(**kw, test="probe: t = T-1 vs t < T-1", test_id="triggering.probe", unit="all tokens",
                            statistic="held-out balanced accuracy", per_seed_values=probe, per_seed_null=probe_null,
-                           second=probe_second([ns for ns, _ in per_seed]), n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
+                           second=probe_second([ns for ns, _ in per_seed]),
+                           n_examples=sum(ns.stage1["n_examples"] for ns, _ in per_seed),
                            notes="one triggering set per seed over all tokens; null: "
                                  + per_seed[0][0].stage1.get("null_kind", ""))]
     tests.append(selectivity_test(kw, "triggering", "all tokens", [ns for ns, _ in per_seed]))

@@ -34,14 +34,14 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from neuronstats import io
-from neuronstats.config import RunConfig, config_from_dict, dump_config
+from neuronstats.config import RunConfig, dump_config
 from neuronstats.data.examples import Dataset, Examples, prepare
 from neuronstats.data.tokenize import Vocab
 from neuronstats.errors import InputError
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.files import has_model, model_file, read_model, save_model
-from neuronstats.model.store import find_in_store
 from neuronstats.model.seq2seq import Seq2Seq
+from neuronstats.model.store import find_in_store
 
 logger = logging.getLogger(__name__)
 

@@ -183,7 +183,8 @@ def _level_only(claim, row, margin: float) -> tuple[str, str]:
     p, est, d = claim.paper_value, row.estimate, claim.direction
     in_ci, near = row.ci_low <= p <= row.ci_high, abs(est - p) <= margin
     beyond = est > p if d == "greater" else est < p
-    where = f"{_val(est, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] vs the paper's {_val(p, claim)}"
+    where = (f"{_val(est, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] vs the paper's "
+             f"{_val(p, claim)}")
     if in_ci or near or beyond:
         how = "inside our CI" if in_ci else ("beyond it in the claimed direction" if beyond else "within the margin")
         return SUPPORTED, f"{where}: {how} (a level without a control: no test)"
@@ -237,6 +238,8 @@ def judge(claim, summary: pd.DataFrame, accuracy: dict, floor: float, margin: fl
     accs = [accuracy[(d, claim.cell)] for d in sorted(set(rows.dataset)) if (d, claim.cell) in accuracy]
     if accs:
         out["model_accuracy"] = float(np.mean(accs))
+    if claim.kind == "fixed by the method" and not len(rows):
+        return {**out, "verdict": FIXED, "reason": claim.reading or "set by the method's rules"}
     if not len(rows):
         stub = _rows_for(summary, claim._replace(unit="*"), test_id=claim.test_id.split(".")[0] + ".not_run")
         why = stub.notes.iloc[0] if len(stub) else (coverage or "this study does not run that test")

@@ -200,7 +200,8 @@ def pooled_seed_test(units, level: float = 0.95, bounds=(0.0, 1.0)) -> tuple[See
         K += 1
         for s in present:
             est[s].append(float(np.mean(u["values"][s])))
-            ctl[s].append(float(np.mean(u["null"][s])) if u.get("null") is not None else 0.0)
+            ctl[s].append(float(np.mean(u["null"][s])) if u.get("null") is not None and u["null"][s] is not None
+                          else 0.0)
         if u.get("index") is not None and len(present) > 1:
             vals = [np.asarray(u["values"][s], float) for s in present]
             if u.get("index_control") is not None:
