@@ -10,19 +10,21 @@ import numpy as np
 from neuronstats.findings.common import paper_for
 from neuronstats.findings.result import FindingResult
 from neuronstats.microscope.intervene import RandomInputs, run
-from neuronstats.stats.bootstrap import multi_bootstrap
+from neuronstats.stats.seedlevel import seed_test
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
 
 
 def inputs_finding(ctx) -> FindingResult:
-    accs = []
+    accs, idxs = [], []
     for s, model in enumerate(ctx.models):
         idx = ctx.correct_subset(s)
+        idxs.append(idx)
         out = run(model, ctx.ex.subset(idx), [(RandomInputs(seed=ctx.cfg.seed + s),)], extra_steps=1)
         accs.append(out.at_T[:, 0].astype(float))
-    ci = multi_bootstrap(accs, method=ctx.cfg.ci_method)
-    drops = np.array([1.0 - a.mean() for a in accs])
+    ci = seed_test(accs, index=idxs)  # crossed: the seeds share examples (one model: over its examples)
+    # TOST over seeds; with one model, over its examples
+    drops = np.array([1.0 - a.mean() for a in accs]) if len(accs) > 1 else 1.0 - accs[0]
     t = tost(drops, low=-ctx.cfg.x_margin, high=ctx.cfg.x_margin)
     row = stats_row(**ctx.row_kw("x_t negligible"), test="random decoder inputs: accuracy stays (TOST)",
                     test_id="x_t.random_inputs", unit="all tokens", statistic="accuracy", estimate=ci.estimate,

@@ -24,8 +24,9 @@ label permutations). The claim "this model family has the mechanism" is about se
 
 scipy's ``ttest_1samp`` computes the same t-test from the seed means alone; this module
 is kept because it adds the shared-examples (crossed) term and the rate floor, which scipy's
-test has no input for. With one seed the between-seed term is absent (and said so);
-the degrees of freedom are then those of a normal interval.
+test has no input for. With one model there is no between-seed term: the unit of
+inference is then its test examples (:func:`one_model_test`), and a scalar statistic takes
+its p from its own null (a permutation p, never 0) and has no interval.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
         cmeans = np.array([c.mean() for c in nulls])
     else:
         cmeans = np.zeros(S)
+    if S == 1:
+        ictl = None if index_control is None else np.asarray(index_control[keep[0]], float)
+        return one_model_test(vals[0], nulls[0] if per_seed_null is not None else None, level, bounds, ictl)
     d = means - cmeans
     between = d.var(ddof=1) / S if S > 1 else 0.0
     df = float(S - 1) if S > 1 else np.inf
@@ -181,6 +185,92 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
                     else float("nan"), p, se, df, S, int(sum(len(v) for v in vals)), note)
 
 
+def _pooled_one_model(units, s: int, level: float, bounds) -> tuple[SeedTest, np.ndarray]:
+    """:func:`pooled_seed_test` for one model: the mean over units, with the examples of
+    each unit as the unit of inference (or, for scalar statistics, a permutation p of the
+    mean over units against the mean of their null draws)."""
+    vals = [np.atleast_1d(np.asarray(u["values"][s], float)) for u in units
+            if s < len(u["values"]) and u["values"][s] is not None and len(np.atleast_1d(u["values"][s]))]
+    nulls = [None if u.get("null") is None or u["null"][s] is None else np.atleast_1d(np.asarray(u["null"][s], float))
+             for u in units if s < len(u["values"]) and u["values"][s] is not None
+             and len(np.atleast_1d(u["values"][s]))]
+    K = len(vals)
+    est = float(np.mean([v.mean() for v in vals]))
+    has_null = all(c is not None for c in nulls)
+    center = float(np.mean([c.mean() for c in nulls])) if has_null else 0.0
+    if all(len(v) == 1 for v in vals):
+        nan = float("nan")
+        p = nan
+        if has_null and len({len(c) for c in nulls}) == 1 and len(nulls[0]) > 1:
+            draws = np.mean(nulls, axis=0)
+            n = len(draws)
+            p = float(min(1.0, 2 * min((1 + (draws >= est).sum()) / (1 + n), (1 + (draws <= est).sum()) / (1 + n))))
+        return (SeedTest(est, nan, nan, center if has_null else nan, p, nan, nan, 1, K,
+                         f"one model, pooled over {K} units of scalar statistics: permutation p of their mean; "
+                         "no interval"), np.array([est - center]))
+    var = sum(max(v.var(ddof=1), _rate_floor(v) * len(v)) / len(v) for v in vals if len(v) > 1) / K**2
+    df = max(sum(len(v) - 1 for v in vals), 1)
+    se = float(np.sqrt(var))
+    d = est - center
+    q = stats.t.ppf(0.5 + level / 2, df)
+    p = float("nan") if not has_null else (1.0 if abs(d) <= 1e-12 else float(2 * stats.t.sf(abs(d) / se, df))
+                                           if se > 0 else 1.0)
+    lo, hi = center + d - q * se, center + d + q * se
+    if bounds is not None:
+        lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
+    return (SeedTest(est, float(lo), float(hi), center if has_null else float("nan"), p, se, float(df), 1,
+                     int(sum(len(v) for v in vals)),
+                     f"one model, pooled over {K} units: the unit of inference is its test examples"),
+            np.array([d]))
+
+
+def one_model_test(values, null=None, level: float = 0.95, bounds=(0.0, 1.0), example_control=None) -> SeedTest:
+    """Inference on a single model, where there is no between-seed variation to use: the
+    unit of inference is the model's test examples.
+
+    * per-example values: a t interval and test over the examples (each example's own
+      control subtracted where given; else the control's mean, with the sampling error of
+      that mean added); 0/1 outcomes never get less than the Agresti–Coull variance;
+    * one scalar (e.g. a probe's held-out accuracy) against its null draws: p is the
+      two-sided permutation p (at least 1/(n+1), never 0), and there is no interval (the
+      statistic's examples are inside it; the row says so).
+    """
+    v = np.atleast_1d(np.asarray(values, float))
+    c = None if null is None else np.atleast_1d(np.asarray(null, float))
+    center = float(c.mean()) if c is not None else 0.0
+    if len(v) == 1:
+        nan = float("nan")
+        if c is None or len(c) < 2:
+            return SeedTest(float(v[0]), nan, nan, center if c is not None else nan, nan, nan, nan, 1, 1,
+                            "one model, a scalar statistic: no interval and no test")
+        n = len(c)
+        upper = (1 + (c >= v[0]).sum()) / (1 + n)
+        lower = (1 + (c <= v[0]).sum()) / (1 + n)
+        return SeedTest(float(v[0]), nan, nan, center, float(min(1.0, 2 * min(upper, lower))), nan, nan, 1, 1,
+                        f"one model, a scalar statistic: two-sided permutation p against its {n} null draws "
+                        f"(at least {1 / (1 + n):.2g}); no interval (its examples are inside the statistic)")
+    x = v - example_control if example_control is not None and len(example_control) == len(v) else v
+    n = len(x)
+    var = x.var(ddof=1) / n
+    var = max(var, _rate_floor(v))  # 0/1 outcomes: never below the Agresti-Coull variance (0 for other values)
+    if c is not None and example_control is None and len(c) > 1:
+        var += c.var(ddof=1) / len(c)  # the control's own mean is estimated too
+    se = float(np.sqrt(var))
+    d = float(x.mean() - (0.0 if example_control is not None else center))
+    if example_control is not None:
+        center = float(np.mean(example_control))
+    q = stats.t.ppf(0.5 + level / 2, n - 1)
+    p = float("nan")
+    if c is not None:
+        p = 1.0 if abs(d) <= 1e-12 else (float(2 * stats.t.sf(abs(d) / se, n - 1)) if se > 0 else 1.0)
+    base = center if c is not None else 0.0
+    lo, hi = base + d - q * se, base + d + q * se
+    if bounds is not None:
+        lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
+    return SeedTest(float(v.mean()), float(lo), float(hi), center if c is not None else float("nan"), p, se,
+                    float(n - 1), 1, n, f"one model: the unit of inference is its {n} test examples (t over examples)")
+
+
 def pooled_seed_test(units, level: float = 0.95, bounds=(0.0, 1.0)) -> tuple[SeedTest, np.ndarray]:
     """One seed-level estimate for a claim made of several units (tokens): per seed, the
     mean over units of (statistic − control); the test is over seeds, and its SE adds
@@ -212,6 +302,8 @@ def pooled_seed_test(units, level: float = 0.95, bounds=(0.0, 1.0)) -> tuple[See
     seeds = [s for s in range(n_seeds) if est[s]]
     if not seeds or K == 0:
         raise ValueError("no unit has values in any seed")
+    if len(seeds) == 1:
+        return _pooled_one_model(units, seeds[0], level, bounds)
     means = np.array([np.mean(est[s]) for s in seeds])
     cmeans = np.array([np.mean(ctl[s]) for s in seeds])
     d = means - cmeans

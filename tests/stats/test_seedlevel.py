@@ -65,7 +65,7 @@ def test_rates_at_one_do_not_collapse_and_equal_seeds_give_a_clear_answer():
     diff = seed_test([np.array([0.5])] * 4, [np.full(10, 0.3)] * 4)
     assert diff.p_value == 0.0 and "no variation" in diff.note
     one = seed_test([np.array([1.0, 0.0, 1.0, 1.0])], [np.full(20, 0.2)])
-    assert np.isfinite(one.p_value) and "one seed" in one.note
+    assert np.isfinite(one.p_value) and "one model" in one.note
 
 
 @pytest.mark.parametrize("S", [3, 5, 10])
@@ -191,3 +191,24 @@ def test_the_crossed_test_keeps_its_size_and_gains_power_over_seeds_alone():
         crossed.append(seed_test(v, n, index=i, index_control=c).p_value < 0.05)
         seeds_only.append(seed_test(v, n).p_value < 0.05)
     assert np.mean(crossed) >= np.mean(seeds_only), (np.mean(crossed), np.mean(seeds_only))
+
+
+def test_one_model_never_gets_p_zero_or_a_zero_width_interval_where_there_is_sampling_error():
+    rng = np.random.default_rng(5)
+    # a scalar statistic (a probe's accuracy) against its permutation null: p from the null, no interval
+    st = seed_test([0.97], [rng.normal(0.5, 0.03, 999)])
+    assert st.p_value == 2 / 1000 and np.isnan(st.ci_low) and "permutation" in st.note
+    # per-example outcomes against random sets: a t interval over the examples
+    st = seed_test([rng.binomial(1, 0.9, 300).astype(float)], [rng.normal(0.6, 0.02, 200)])
+    assert 0 < st.p_value < 0.05 and st.ci_high - st.ci_low > 0.01 and "test examples" in st.note
+    # all examples correct: the interval still has width (Agresti-Coull), p is not 0
+    st = seed_test([np.ones(50)], [np.full(20, 0.99)])
+    assert st.ci_high > st.ci_low and st.p_value > 0
+
+
+def test_one_model_test_keeps_its_size():
+    """One model, per-example outcomes vs a control with the same rate: ~alpha rejections."""
+    rng = np.random.default_rng(6)
+    rej = [seed_test([rng.binomial(1, 0.7, 200).astype(float)], [rng.binomial(1, 0.7, (100, 200)).mean(1)]).p_value
+           < 0.05 for _ in range(N_SIM)]
+    _rate_band(rej)
