@@ -10,9 +10,9 @@ import numpy as np
 from neuronstats.findings.common import paper_for
 from neuronstats.findings.result import FindingResult
 from neuronstats.microscope.intervene import RandomInputs, run
-from neuronstats.stats.seedlevel import seed_test
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
+from neuronstats.stats.seedlevel import seed_test
 
 
 def inputs_finding(ctx) -> FindingResult:
