@@ -28,6 +28,7 @@ __version__ = "0.2.0"
 from neuronstats.api import (  # noqa: E402
     InsufficientData,
     counting,
+    find,
     gates,
     inputs,
     load,
@@ -43,7 +44,9 @@ from neuronstats.demo import demo_runs  # noqa: E402
 from neuronstats.microscope.intervene import Intervention, RandomInputs  # noqa: E402
 from neuronstats.model.train import train  # noqa: E402
 from neuronstats.pretrained import pretrained  # noqa: E402
+from neuronstats.wrap import examples_from, from_torch  # noqa: E402
 
-__all__ = ["load", "record", "sweep", "positioning", "storing", "counting", "triggering", "outputting", "gates",
+__all__ = ["load", "record", "find", "sweep", "positioning", "storing", "counting", "triggering", "outputting", "gates",
            "inputs", "train", "Intervention", "RandomInputs", "RunConfig", "DataConfig", "ModelConfig",
-           "TrainConfig", "InsufficientData", "demo_runs", "pretrained", "__version__"]
+           "TrainConfig", "InsufficientData", "demo_runs", "pretrained", "from_torch", "examples_from",
+           "__version__"]

@@ -329,6 +329,45 @@ def _finding(name: str, models, examples, dataset: str, tokens=None, **options) 
     return _finish(FINDINGS[name](ctx, **kwargs).rows)
 
 
+def find(model, examples, hypothesis: str, token=None, n_perm: int = 1000, seed: int = 0):
+    """Stages 1-2 of the paper's method on one model: the neuron set of ``hypothesis``
+    ("storing", "counting", "triggering", "outputting"; storing and outputting need
+    ``token``, a word or an id), from the model's clean greedy run on ``examples``.
+
+    Returns a :class:`~neuronstats.stages.neuronset.NeuronSet` (``.neurons``, ``.stage1``
+    with the probe's accuracy against its permutation null, ``.stage2``).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(), limit=400)
+    >>> s = ns.find(models[0], examples, "storing", token="s1", n_perm=49)
+    >>> len(s.neurons) > 0, s.stage1["heldout_accuracy"] > s.stage1["null_mean"]
+    (True, True)
+    """
+    from neuronstats.microscope.record import record as _record
+    from neuronstats.stages.hypothesis import BUILTIN
+    from neuronstats.stages.neuronset import find as _find
+    from neuronstats.stages.neuronset import outputting_set
+
+    if hypothesis not in BUILTIN:
+        raise InputError(f"hypothesis {hypothesis!r}", expected=" | ".join(BUILTIN))
+    needs_token = hypothesis in ("storing", "outputting")
+    if needs_token and token is None:
+        raise InputError(f"the {hypothesis} hypothesis needs token=", expected="a word of the vocabulary, or its id")
+    vocab = getattr(model, "vocab_itos", None) or getattr(examples, "vocab_itos", None)
+    tok = _token_ids(type("V", (), {"vocab": vocab})(), [token])[0] if needs_token else None
+    rec = _record(model, examples)
+    if hypothesis == "outputting":
+        from neuronstats.stages.neuronset import NeuronSet
+
+        S = outputting_set(model, rec, tok)
+        return NeuronSet({"name": "outputting", "token": tok}, [int(i) for i in S], [int(i) for i in S],
+                         {"hidden": model.hidden, "candidates": len(S), "filtered": len(S)}, {}, {}, [], "", seed)
+    hyp = BUILTIN[hypothesis](tok) if needs_token else BUILTIN[hypothesis]()
+    return _find(model, rec, hyp, n_perm=n_perm, seed=seed)
+
+
 def storing(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
     """Finding 1 (storing neurons) per token: probe, zeroing at T−1, previous value,
     stability, position independence, set size. ``tokens``: words or ids (default: the

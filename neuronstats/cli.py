@@ -12,6 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from neuronstats.config import CELLS
 from neuronstats.errors import InputError, InsufficientData
 
 log = logging.getLogger("neuronstats.cli")
@@ -414,7 +415,7 @@ def main(argv=None) -> int:
                              "studies with the study's architecture, settings and test examples)")
     cb.add_argument("study")
     cb.add_argument("--dataset", required=True, help="a dataset of the study")
-    cb.add_argument("--cell", default="gru", choices=["gru", "lstm"])
+    cb.add_argument("--cell", default="gru", choices=list(CELLS))
     cb.add_argument("--studies", type=int, default=300, help="simulated studies (each cached: reruns resume)")
     cb.add_argument("--out", default="results/calibration")
     cb.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")

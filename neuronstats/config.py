@@ -48,7 +48,7 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    cell: str = "gru"  # gru | lstm
+    cell: str = "gru"  # gru | lstm | rnn (config.CELLS)
     emb: int = 128
     hidden: int = 256
 
@@ -185,9 +185,10 @@ _RANGES = {
 }
 
 _SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+CELLS = ("gru", "lstm", "rnn")  # the cells with an adapter (neuronstats.model.cells; a test keeps the two in step)
 _CHOICES = {
     ("data", "source"): {"synthetic", "gutenberg", "lyrics", "text"},
-    ("model", "cell"): {"gru", "lstm"},
+    ("model", "cell"): set(CELLS),
     ("train", "device"): {"auto", "cpu", "cuda"},
     ("train", "early_stop_on"): {"loss", "accuracy"},
 }

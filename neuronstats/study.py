@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from neuronstats import __version__, io
-from neuronstats.config import TrainConfig, _build, config_from_dict, read_toml
+from neuronstats.config import CELLS, TrainConfig, _build, config_from_dict, read_toml
 from neuronstats.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -182,8 +182,8 @@ def load_study(path) -> Study:
     if not (isinstance(seeds, list) and all(isinstance(s, int) for s in seeds) and seeds
             and len(set(seeds)) == len(seeds)):
         raise InputError(f"seeds = {seeds!r}", path=path, expected="a list of distinct integer seeds")
-    if not (isinstance(cells, list) and set(cells) <= {"gru", "lstm"} and cells):
-        raise InputError(f"cells = {cells!r}", path=path, expected='a list drawn from "gru", "lstm"')
+    if not (isinstance(cells, list) and set(cells) <= set(CELLS) and cells):
+        raise InputError(f"cells = {cells!r}", path=path, expected="a list drawn from " + ", ".join(map(repr, CELLS)))
     analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
     datasets, dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train = {}, {}, {}, {}, {}, {}
     for i, d in enumerate(raw.get("dataset", [])):

@@ -279,7 +279,7 @@ def cell_state_probe_tests(ctx, hypothesis, kw, test: str, test_id: str, unit: s
     c is where an LSTM may keep what a GRU keeps in h). One test, or none for a GRU."""
     from neuronstats.stages.candidates import probe_test
 
-    if ctx.cell != "lstm":
+    if "c" not in ctx.models[0].state_names:  # only a cell with a cell state (LSTM) has a c to probe
         return []
     acc, null, acc_b, null_b, n_ex = [], [], [], [], 0
     for s, rec in enumerate(ctx.recs):

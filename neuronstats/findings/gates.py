@@ -48,8 +48,8 @@ def complement(neurons, hidden: int) -> list:
 
 
 def gates_finding(ctx, tokens=None) -> FindingResult:
-    if ctx.models[0].cell != "gru":  # the untrained baseline's ctx.cell is "gru untrained": it runs too
-        raise InsufficientData("the §5 gate analysis is defined for GRU update/reset gates")
+    if not {"z", "r"} <= set(ctx.models[0].gate_names):  # a cell with update and reset gates (GRU), trained or not
+        raise InsufficientData("the §5 gate analysis is defined for a cell with update (z) and reset (r) gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
     trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons

@@ -212,7 +212,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     fast_forward = fast_forward and not random_inputs  # random inputs change every step from the first
     if (needs_clean or fast_forward) and (clean is None or clean.mode != "greedy" or clean.outputs.shape[1] < S):
         clean = record(model, ex, "greedy", n_steps=S)
-    lstm = model.cell == "lstm"
+    lstm = "c" in model.state_names
     groups = _compile(conditions, H)
     outputs = np.full((n, C, S), -1, dtype=np.int64)  # -1: not decoded (beyond T + extra_steps)
     p_w = np.empty((n, C), dtype=np.float32)

@@ -150,8 +150,8 @@ def record(model, ex: Examples, mode: str = "greedy", n_steps: int | None = None
     S = int(ex.T.max()) if n_steps is None else n_steps
     if mode == "teacher" and S > ex.tgt.shape[1]:
         raise ValueError(f"teacher forcing can record at most {ex.tgt.shape[1]} steps")
-    H, lstm = model.hidden, model.cell == "lstm"
-    names = ("i", "f", "g", "o") if lstm else ("z", "r", "n")
+    H, lstm = model.hidden, "c" in model.state_names  # a cell state beside h (LSTM)
+    names = tuple(g for g in model.gate_names if g not in model.state_names)
     enc_h = np.full((n, L, H), np.nan, dtype=dtype)
     enc_c = np.full((n, L, H), np.nan, dtype=dtype) if lstm else None
     dec_h = np.empty((n, S, H), dtype=dtype)

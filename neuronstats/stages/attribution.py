@@ -60,7 +60,7 @@ def integrated_gradients(model, rec, examples=None, step="T-1", n_steps: int = 5
                              np.zeros(len(idx)))
     f = _forward(model)
     ig = IntegratedGradients(f)
-    lstm = model.cell == "lstm"
+    lstm = "c" in model.state_names  # the cell state is held at its recorded value
     for k in np.unique(T - t):
         sel = np.flatnonzero(T - t == k)
         for a in range(0, len(sel), chunk):
@@ -71,7 +71,7 @@ def integrated_gradients(model, rec, examples=None, step="T-1", n_steps: int = 5
             toks = np.empty((len(ex), k), dtype=np.int64)
             for j in range(k):  # input of step s = tt + 1 + j is the clean output of step s - 1
                 s_in = tt + j  # output step feeding step tt + 1 + j
-                toks[:, j] = np.where(s_in == 0, 2, rec.outputs[ex, np.maximum(s_in - 1, 0)])
+                toks[:, j] = np.where(s_in == 0, model.sos_id, rec.outputs[ex, np.maximum(s_in - 1, 0)])
             toks = torch.as_tensor(toks)
             w = torch.as_tensor(rec.w[ex, 0])
             base = torch.zeros_like(h) if baseline == "zeros" else h.mean(0, keepdim=True).expand_as(h).clone()

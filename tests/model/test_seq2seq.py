@@ -43,4 +43,25 @@ def test_encode_ignores_padding_and_encode_all_matches(cell):
 
 def test_bad_cell():
     with pytest.raises(ValueError, match="gru"):
-        Seq2Seq("rnn", 10, 4, 4)
+        Seq2Seq("transformer", 10, 4, 4)
+
+
+def test_every_cell_adapter_matches_its_torch_module_and_the_settings_list_them():
+    """A new cell is one adapter: its explicit step equals the torch module's, and the
+    settings' list of cells (config.CELLS) is the adapters' list."""
+    import torch
+
+    from neuronstats.config import CELLS
+    from neuronstats.model.cells import ADAPTERS, adapter_for
+    from neuronstats.model.seq2seq import Seq2Seq
+
+    assert tuple(ADAPTERS) == CELLS
+    torch.manual_seed(0)
+    for cell in CELLS:
+        m = Seq2Seq(cell, 30, 8, 12).eval()
+        tok = torch.randint(4, 30, (5,))
+        state = tuple(torch.randn(5, 12) for _ in m.state_names)
+        explicit, gates, logits = m.step(tok, state)
+        fast = m.advance(tok, state)
+        assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(explicit, fast)), cell
+        assert set(m.gate_names) == set(gates) and adapter_for(m.decoder) is m.adapter
