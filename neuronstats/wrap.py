@@ -70,7 +70,8 @@ def from_torch(embedding, encoder, decoder, out, vocab: Sequence[str], decoder_e
     itos = list(vocab)
     for tok, what in ((pad, "pad"), (sos, "sos")):
         if tok not in itos:
-            raise InputError(f"the vocabulary has no {what} token {tok!r}", expected=f"{what}= naming one of its tokens")
+            raise InputError(f"the vocabulary has no {what} token {tok!r}",
+                             expected=f"{what}= naming one of its tokens")
     if out.out_features != len(itos):
         raise InputError(f"the output layer has {out.out_features} logits but the vocabulary {len(itos)} tokens",
                          expected="vocab = the token of each output id")

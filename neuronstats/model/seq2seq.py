@@ -20,7 +20,6 @@ from neuronstats.data.tokenize import Vocab
 from neuronstats.model.cells import adapter_for
 
 
-
 class Seq2Seq(nn.Module):
     def __init__(self, cell: str, vocab_size: int, emb: int, hidden: int, pad_id: int = Vocab.pad_id,
                  sos_id: int = Vocab.sos_id):
