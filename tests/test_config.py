@@ -20,7 +20,7 @@ def test_roundtrip_and_stable_hash(tmp_path):
 @pytest.mark.parametrize("text, match", [
     ("[model]\ncel = 'gru'\n", "unknown key 'model.cel'"),
     ("[model]\nhidden = 'big'\n", "model.hidden = 'big' has the wrong type"),
-    ("[model]\ncell = 'rnn'\n", "expected gru | lstm"),
+    ("[model]\ncell = 'transformer'\n", "expected gru | lstm | rnn"),
     ("[modle]\n", "unknown section"),
     ("[model\n", "not valid TOML"),
 ])

@@ -46,7 +46,7 @@ def test_every_finding_returns_well_formed_rows(contexts):
 
 def test_gates_on_lstm_is_reported_as_not_run(contexts):
     (row,) = run_finding("gates", contexts["lstm"]).rows
-    assert row["test"] == "(not run)" and "GRU" in row["notes"] and np.isnan(row["estimate"])
+    assert row["test"] == "(not run)" and "reset (r) gates" in row["notes"] and np.isnan(row["estimate"])
 
 
 def test_one_result_per_finding_holds_only_its_own_values(contexts):

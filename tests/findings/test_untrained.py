@@ -4,6 +4,7 @@ random, reject at about the nominal rate on its real (correlated) states. (Contr
 exclude the tested set fail this: 9 % rejections for sets of 8 of 48 neurons.)"""
 
 import numpy as np
+import pytest
 
 from neuronstats.data.examples import prepare
 from neuronstats.findings.common import combined_test
@@ -28,6 +29,7 @@ def test_untrained_positioning_is_not_significant():
     assert row["p_value"] > 0.05 and row["estimate"] < 0.05
 
 
+@pytest.mark.slow
 def test_random_set_tests_on_untrained_states_reject_at_nominal_rate():
     models, ex = _untrained()
     recs = [record(m, ex.subset(np.arange(300))) for m in models]
