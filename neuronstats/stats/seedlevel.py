@@ -55,6 +55,12 @@ class SeedTest:
         return self.estimate - self.null_mean
 
 
+def _two_sided_t(t: float, df: float) -> float:
+    """Two-sided p of a t statistic, never exactly 0: a p below the smallest positive
+    double is reported as that double (it means "smaller than 2.2e-308"), not as certainty."""
+    return float(max(2 * stats.t.sf(t, df), np.finfo(float).tiny))
+
+
 def _rate_floor(v: np.ndarray) -> float:
     """For a seed's 0/1 outcomes, the Agresti–Coull variance of its rate (never zero);
     0 for other values. Only a floor: the spread between seeds already carries each
@@ -172,7 +178,7 @@ def seed_test(per_seed_values, per_seed_null=None, level: float = 0.95, bounds=(
         if abs(d.mean()) <= 1e-12:
             p = 1.0
         elif se > 1e-12 * abs(d.mean()):
-            p = float(2 * stats.t.sf(abs(d.mean()) / se, df))
+            p = _two_sided_t(abs(d.mean()) / se, df)
         else:  # every seed and example agree exactly: the difference is known without error
             p = 0.0 if d.mean() != 0 else 1.0
             note = (note + "; no variation at all: p is 0 or 1 exactly").strip("; ")
@@ -213,7 +219,7 @@ def _pooled_one_model(units, s: int, level: float, bounds) -> tuple[SeedTest, np
     se = float(np.sqrt(var))
     d = est - center
     q = stats.t.ppf(0.5 + level / 2, df)
-    p = float("nan") if not has_null else (1.0 if abs(d) <= 1e-12 else float(2 * stats.t.sf(abs(d) / se, df))
+    p = float("nan") if not has_null else (1.0 if abs(d) <= 1e-12 else _two_sided_t(abs(d) / se, df)
                                            if se > 0 else 1.0)
     lo, hi = center + d - q * se, center + d + q * se
     if bounds is not None:
@@ -262,7 +268,7 @@ def one_model_test(values, null=None, level: float = 0.95, bounds=(0.0, 1.0), ex
     q = stats.t.ppf(0.5 + level / 2, n - 1)
     p = float("nan")
     if c is not None:
-        p = 1.0 if abs(d) <= 1e-12 else (float(2 * stats.t.sf(abs(d) / se, n - 1)) if se > 0 else 1.0)
+        p = 1.0 if abs(d) <= 1e-12 else (_two_sided_t(abs(d) / se, n - 1) if se > 0 else 1.0)
     base = center if c is not None else 0.0
     lo, hi = base + d - q * se, base + d + q * se
     if bounds is not None:
@@ -317,7 +323,7 @@ def pooled_seed_test(units, level: float = 0.95, bounds=(0.0, 1.0)) -> tuple[See
     lo, hi = center + d.mean() - q * se, center + d.mean() + q * se
     if bounds is not None:
         lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
-    p = 1.0 if abs(d.mean()) <= 1e-12 else (float(2 * stats.t.sf(abs(d.mean()) / se, df)) if se > 0 else 0.0)
+    p = 1.0 if abs(d.mean()) <= 1e-12 else (_two_sided_t(abs(d.mean()) / se, df) if se > 0 else 0.0)
     note = f"pooled over {K} units: per seed the mean over units; seed-level test"
     if S == 1:
         note += "; one seed: the CI has no between-seed term"
