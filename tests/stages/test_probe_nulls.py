@@ -43,7 +43,7 @@ def _rate(encode, label, **kw):
     return float(np.mean(rej))
 
 
-@pytest.mark.parametrize("label", ["counting", "triggering"])
+@pytest.mark.parametrize("label", [pytest.param("counting", marks=pytest.mark.slow), "triggering"])
 def test_states_that_encode_only_elapsed_time_do_not_pass(label):
     rate = _rate("t", label)
     assert rate <= UPPER, rate  # the binomial band's upper end at alpha = 0.05
@@ -65,7 +65,7 @@ def test_a_planted_counter_is_still_found():
     assert np.mean(found) >= 0.9 and "elapsed time t alone" in kind
 
 
-@pytest.mark.parametrize("label", ["counting", "triggering"])
+@pytest.mark.parametrize("label", [pytest.param("counting", marks=pytest.mark.slow), "triggering"])
 def test_states_that_encode_only_the_target_position_do_not_pass(label):
     rate = _rate("T", label)
     assert rate <= UPPER, rate
