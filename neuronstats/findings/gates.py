@@ -99,18 +99,15 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
                                    statistic="mean r", per_seed_values=r_obs, per_seed_null=r_null,
                                    alternative="greater", index=ids, index_control=ctl["r"],
                                    notes="null: keeping only random sets; paper value: token 'i'"))
-        tests.append(combined_test(**kw, test="triggering set masked in h_(T-1): z on outputting neurons",
-                                   test_id="gates.z_masked_trigger", unit=unit, statistic="mean z",
-                                   per_seed_values=z_mask, per_seed_null=z_mask_null, alternative="greater",
-                                   index=ids, index_control=ctl["zm"],
-                                   notes="the triggering set zeroed, every other neuron kept; null: masking random "
-                                         "sets of the same size; paper value: token 'i' (0.067 -> 0.410)"))
-        tests.append(combined_test(**kw, test="triggering set masked in h_(T-1): r on storing neurons",
-                                   test_id="gates.r_masked_trigger", unit=unit, statistic="mean r",
-                                   per_seed_values=r_mask, per_seed_null=r_mask_null, alternative="less",
-                                   index=ids, index_control=ctl["rm"],
-                                   notes="the triggering set zeroed, every other neuron kept; null: masking random "
-                                         "sets of the same size; paper value: token 'i' (0.860 -> 0.594)"))
+        for gate, target, vals, null, alt, paper in (
+                ("z", "outputting", z_mask, z_mask_null, "greater", "0.067 -> 0.410"),
+                ("r", "storing", r_mask, r_mask_null, "less", "0.860 -> 0.594")):
+            tests.append(combined_test(**kw, test=f"triggering set masked in h_(T-1): {gate} on {target} neurons",
+                                       test_id=f"gates.{gate}_masked_trigger", unit=unit, statistic=f"mean {gate}",
+                                       per_seed_values=vals, per_seed_null=null, alternative=alt,
+                                       index=ids, index_control=ctl[gate + "m"],
+                                       notes="the triggering set zeroed, every other neuron kept; null: masking "
+                                             f"random sets of the same size; paper value: token 'i' ({paper})"))
         for gate, vals, target in (("z", z_all, "outputting"), ("r", r_all, "storing")):
             tests.append(combined_test(**kw, test=f"all neurons kept in h_(T-1): {gate} on {target} neurons",
                                        test_id=f"gates.{gate}_all", unit=unit,
