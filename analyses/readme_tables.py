@@ -191,10 +191,10 @@ def claims_markdown(folder: Path) -> str:
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     counts = ", ".join(f"{k}: {v}" for k, v in c.verdict.value_counts().items())
     note = "" if "ci_kind" in c else (
-        "\n\nThis claims.csv was written by an earlier ledger: there, the interval of a claim over several tokens or "
-        "datasets runs from their lowest CI bound to their highest (not a seed-level 95 % CI), and the verdicts have "
-        "their earlier names; `neuronstats report` rewrites it.")
-    return "\n".join(lines) + f"\n\n{len(c)} claims; {counts}" + note
+        "**Stale: this claims.csv was written by an earlier ledger**, before the models were retrained: there, the "
+        "interval of a claim over several tokens or datasets runs from their lowest CI bound to their highest (not a "
+        "seed-level 95 % CI), and the verdicts have their earlier names. `tox -e analyses` rewrites it.\n\n")
+    return note + "\n".join(lines) + f"\n\n{len(c)} claims; {counts}"
 
 
 def claims_table(folder: Path) -> None:

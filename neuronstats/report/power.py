@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from neuronstats.paper import claims as load_claims
-from neuronstats.report.ledger import VS_UNTRAINED, _rows_for
+from neuronstats.report.ledger import _rows_for
 from neuronstats.stats.power import claim_rule_power
 
 Z = 1.959963984540054
@@ -51,5 +51,3 @@ def power_table(summary: pd.DataFrame, n_sim: int = 4000) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["claim_id", "dataset", "effect", "se", "n_seeds", "power_row", "power_claim",
                                       "with_untrained"])
 
-
-__all__ = ["power_table", "VS_UNTRAINED"]
