@@ -12,7 +12,7 @@ Prints the share of draws with p <= 0.05.
 import numpy as np
 
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import monotonicity
 from neuronstats.findings.storing import stability

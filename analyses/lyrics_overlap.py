@@ -23,7 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from neuronstats.data.examples import prepare  # noqa: E402
+from neuronstats.data.cache import prepare  # noqa: E402
 from neuronstats.findings.context import Context  # noqa: E402
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for  # noqa: E402
 from neuronstats.stages.hypothesis import counting  # noqa: E402

@@ -25,28 +25,37 @@ True
 
 __version__ = "0.2.0"
 
-from neuronstats.api import (  # noqa: E402
-    InsufficientData,
-    counting,
-    find,
-    gates,
-    inputs,
-    load,
-    outputting,
-    positioning,
-    record,
-    storing,
-    sweep,
-    triggering,
-)
-from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig  # noqa: E402
-from neuronstats.demo import demo_runs  # noqa: E402
-from neuronstats.microscope.intervene import Intervention, RandomInputs  # noqa: E402
-from neuronstats.model.train import train  # noqa: E402
-from neuronstats.pretrained import pretrained  # noqa: E402
-from neuronstats.wrap import examples_from, from_torch  # noqa: E402
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
 
-__all__ = ["load", "record", "find", "sweep", "positioning", "storing", "counting", "triggering", "outputting", "gates",
-           "inputs", "train", "Intervention", "RandomInputs", "RunConfig", "DataConfig", "ModelConfig",
-           "TrainConfig", "InsufficientData", "demo_runs", "pretrained", "from_torch", "examples_from",
-           "__version__"]
+# Public names and the module each lives in. They are imported on first use (PEP 562), so
+# that ``import neuronstats`` and ``neuronstats --help`` do not wait for torch.
+_EXPORTS = {
+    "neuronstats.api": ("load", "record", "find", "sweep", "positioning", "storing", "counting", "triggering",
+                        "outputting", "gates", "inputs", "analyse", "InsufficientData"),
+    "neuronstats.config": ("RunConfig", "DataConfig", "ModelConfig", "TrainConfig"),
+    "neuronstats.demo": ("demo_runs",),
+    "neuronstats.microscope.intervene": ("Intervention", "RandomInputs"),
+    "neuronstats.model.train": ("train",),
+    "neuronstats.pretrained": ("pretrained",),
+    "neuronstats.wrap": ("from_torch", "examples_from"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = [*_WHERE, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:  # perhaps the verb of a finding registered at run time (neuronstats.api)
+        if name.startswith("_") or importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            raise AttributeError(f"module 'neuronstats' has no attribute {name!r}")  # a submodule: import it
+        try:
+            return getattr(importlib.import_module("neuronstats.api"), name)
+        except AttributeError:
+            raise AttributeError(f"module 'neuronstats' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

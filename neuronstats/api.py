@@ -10,6 +10,9 @@ seed works: the rows then say that their CI has no between-seed term.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import os
 from pathlib import Path
 
@@ -17,9 +20,21 @@ import numpy as np
 import pandas as pd
 
 from neuronstats.errors import InputError, InsufficientData  # noqa: F401 (re-exported)
+from neuronstats.findings import registry
+from neuronstats.findings.context import Context
+from neuronstats.findings.settings import OPTIONS, FindingsConfig, check_settings, settings_doc, settings_from
+from neuronstats.microscope.intervene import Intervention, fitting_examples, run
+from neuronstats.microscope.intervene import sweep as expand
+from neuronstats.microscope.record import record as _record
 from neuronstats.model.files import model_file
-
-FINDING_VERBS = ("storing", "counting", "triggering", "outputting", "gates", "inputs")
+from neuronstats.model.train import load_with_data, split_examples
+from neuronstats.paper import with_paper_values
+from neuronstats.stages.hypothesis import BUILTIN
+from neuronstats.stages.neuronset import NeuronSet, outputting_set
+from neuronstats.stages.neuronset import find as _find
+from neuronstats.stats.controls import control_sets, random_control_test
+from neuronstats.stats.multitest import correct
+from neuronstats.stats.row import rows_to_frame
 
 
 def _model_files(path: Path) -> list[Path]:
@@ -58,8 +73,6 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     >>> len(models), len(examples), examples.w.shape
     (2, 200, (200, 1))
     """
-    from neuronstats.model.train import load_with_data, split_examples
-
     models, examples, first = [], None, None
     paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     files = [f.resolve() for p in paths for f in _model_files(Path(p).expanduser())]
@@ -98,8 +111,6 @@ def record(model, examples, mode: str = "greedy"):
     >>> bool(rec.correct.mean() > 0.5)                       # w at its T in most examples
     True
     """
-    from neuronstats.microscope.record import record as _record
-
     return _record(model, examples, mode)
 
 
@@ -114,8 +125,6 @@ def describe_intervention(spec) -> str:
     >>> describe_intervention(ns.Intervention(step="T", op="zero", neurons=range(24)))
     'zero 24 neurons at T'
     """
-    from neuronstats.microscope.intervene import Intervention
-
     if not isinstance(spec, Intervention):
         return f"random decoder inputs (seed {spec.seed})" if hasattr(spec, "seed") else str(spec)
     if spec.neurons is None:
@@ -233,10 +242,6 @@ def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> Sw
     >>> bool(row["drop"] == row.clean_accuracy - row.accuracy), int(row.n_sets)
     (True, 5)
     """
-    from neuronstats.microscope.intervene import fitting_examples, run
-    from neuronstats.microscope.intervene import sweep as expand
-    from neuronstats.stats.controls import control_sets, random_control_test
-
     conds, names, where = [()], ["clean"], []
     for spec in interventions:
         where.append((spec, len(conds)))
@@ -273,13 +278,13 @@ def sweep(model, examples, *interventions, n_sets: int = 0, seed: int = 0) -> Sw
     return res
 
 
-def _context(models, examples, dataset, options):
-    from neuronstats.findings.context import Context, FindingsConfig
+def _models(models) -> list:
+    return list(models) if isinstance(models, (list, tuple)) else [models]
 
-    models = list(models) if isinstance(models, (list, tuple)) else [models]
-    vocab = getattr(models[0], "vocab_itos", None)
-    cell = models[0].cell
-    return Context(dataset, cell, models, examples, FindingsConfig(**options), vocab=vocab)
+
+def _context(models, examples, dataset: str, settings: FindingsConfig) -> Context:
+    models = _models(models)
+    return Context(dataset, models[0].cell, models, examples, settings, vocab=getattr(models[0], "vocab_itos", None))
 
 
 def _token_ids(ctx, tokens):
@@ -297,15 +302,120 @@ def _token_ids(ctx, tokens):
 
 
 def _finish(rows, correction: str = "holm") -> pd.DataFrame:
-    from neuronstats.stats.multitest import correct
-    from neuronstats.stats.row import rows_to_frame
+    """Rows as a table, corrected for multiple comparisons, with the paper's numbers joined
+    on (dataset, cell, test id, unit) where the paper reports one."""
+    return with_paper_values(correct(rows_to_frame(rows), correction))
 
-    return correct(rows_to_frame(rows), correction)
+
+COMMON_DOC = """models : a model, or a list of models (one per seed; same data and vocabulary).
+examples : the test examples every model is scored on (:func:`load` gives both).
+dataset : the name the rows carry in their ``dataset`` column.
+correction : multiple-comparison correction within each test's family ("holm", "bh", "bonferroni", "none")."""
+TOKENS_DOC = "tokens : words or token ids, one unit each (default: the most frequent positioned tokens)."
 
 
-def positioning(models, examples, dataset: str = "data", n_null: int = 1000) -> pd.DataFrame:
+def _fill(doc: str) -> str:
+    """A verb's docstring with its shared parameter entries filled in (numpydoc)."""
+    return (doc or "").replace("{common}", COMMON_DOC.replace("\n", "\n    ")).replace(
+        "{tokens}", TOKENS_DOC).replace("{settings}", settings_doc("    ").replace("\n", "\n    "))
+
+
+def analyse(finding: str, models, examples, tokens=None, dataset: str = "data", correction: str = "holm",
+            **settings) -> pd.DataFrame:
+    """Run one finding of the registry (:mod:`neuronstats.findings.registry`) by its name:
+    the verbs below (:func:`storing`, ...) call this, and a finding you register is run
+    the same way.
+
+    Parameters
+    ----------
+    finding : its name ("storing", "counting", ..., "x_t negligible", or one you registered).
+    {common}
+    {tokens} Token-level findings only.
+    **settings : the fields of :class:`~neuronstats.findings.settings.FindingsConfig` (a
+        misspelled one is an error naming the valid ones).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One stats row per test and unit (:data:`neuronstats.stats.row.COLUMNS`).
+
+    Examples
+    --------
+    >>> import neuronstats as ns
+    >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
+    >>> df = ns.analyse("triggering", models, examples, n_perm=49, n_sets=20)
+    >>> df.equals(ns.triggering(models, examples, n_perm=49, n_sets=20))
+    True
+    """
+    try:
+        spec = registry.get(finding)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0]), expected="a registered finding") from None
+    cfg = settings_from(**settings)
+    ctx = _context(models, examples, dataset, cfg)
+    if tokens is not None and not spec.token_level:
+        raise InputError(f"the {finding} finding has no token units: tokens= does not apply",
+                         expected="tokens only for " + ", ".join(f.name for f in registry.all_findings()
+                                                                 if f.token_level))
+    kwargs = {"tokens": _token_ids(ctx, tokens)} if tokens is not None else {}
+    return _finish(spec.run(ctx, **kwargs).rows, correction)
+
+
+analyse.__doc__ = _fill(analyse.__doc__)
+
+
+def _verb(fn):
+    """An API verb of a finding: the settings (:class:`FindingsConfig`'s fields, defined
+    there once) become keyword-only parameters of its signature (tab completion shows
+    them) and entries of its numpydoc Parameters section; a misspelled one is one error
+    naming the valid ones."""
+    sig = inspect.signature(fn)
+    params = [q for q in sig.parameters.values() if q.kind is not inspect.Parameter.VAR_KEYWORD]
+    params += [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+               for f in dataclasses.fields(FindingsConfig) if f.name in OPTIONS]
+
+    @functools.wraps(fn)
+    def verb(*args, **kwargs):
+        check_settings({k: v for k, v in kwargs.items() if k not in sig.parameters}, f"option of {fn.__name__}()")
+        return fn(*args, **kwargs)
+
+    verb.__signature__ = sig.replace(parameters=params)
+    verb.__doc__ = _fill(fn.__doc__)
+    return verb
+
+
+def verb_for(finding):
+    """The verb of a registered finding (a name or a :class:`~neuronstats.findings.spec.Finding`):
+    ``verb(models, examples, tokens=None, dataset="data", correction="holm", **settings)``,
+    documented from its declaration."""
+    spec = registry.get(finding) if isinstance(finding, str) else finding
+
+    def verb(models, examples, tokens=None, dataset: str = "data", correction: str = "holm", **settings):
+        return analyse(spec.name, models, examples, tokens, dataset, correction, **settings)
+
+    verb.__name__ = verb.__qualname__ = spec.verb
+    verb.__doc__ = (f"{spec.summary or spec.name} (the registered finding {spec.name!r}).\n\n    Parameters\n"
+                    "    ----------\n    {common}\n    {tokens}\n    {settings}\n    ")
+    return _verb(verb)
+
+
+def __getattr__(name: str):
+    """The verb of a finding registered at run time (the built-in ones are defined here)."""
+    spec = next((f for f in registry.all_findings() if f.verb == name), None)
+    if spec is None:
+        raise AttributeError(f"module 'neuronstats.api' has no attribute {name!r}")
+    return verb_for(spec)
+
+
+@_verb
+def positioning(models, examples, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """Does the model put w at T because it was told to? (null: re-decoded without its
     own (w, T)). One row.
+
+    Parameters
+    ----------
+    {common}
+    {settings}
 
     Examples
     --------
@@ -315,18 +425,7 @@ def positioning(models, examples, dataset: str = "data", n_null: int = 1000) -> 
     >>> row.test_id, int(row.n_seeds), bool(row.estimate > row.null_mean)
     ('positioning.accuracy', 2, True)
     """
-    from neuronstats.findings.positioning import positioning_tests
-
-    models = list(models) if isinstance(models, (list, tuple)) else [models]
-    return _finish([t.to_row() for t in positioning_tests(dataset, models[0].cell, models, examples, n_null=n_null)])
-
-
-def _finding(name: str, models, examples, dataset: str, tokens=None, **options) -> pd.DataFrame:
-    from neuronstats.findings.run import FINDINGS
-
-    ctx = _context(models, examples, dataset, options)
-    kwargs = {"tokens": _token_ids(ctx, tokens)} if tokens is not None else {}
-    return _finish(FINDINGS[name](ctx, **kwargs).rows)
+    return analyse("positioning", models, examples, None, dataset, correction, **settings)
 
 
 def find(model, examples, hypothesis: str, token=None, n_perm: int = 1000, seed: int = 0):
@@ -345,11 +444,6 @@ def find(model, examples, hypothesis: str, token=None, n_perm: int = 1000, seed:
     >>> len(s.neurons) > 0, s.stage1["heldout_accuracy"] > s.stage1["null_mean"]
     (True, True)
     """
-    from neuronstats.microscope.record import record as _record
-    from neuronstats.stages.hypothesis import BUILTIN
-    from neuronstats.stages.neuronset import find as _find
-    from neuronstats.stages.neuronset import outputting_set
-
     if hypothesis not in BUILTIN:
         raise InputError(f"hypothesis {hypothesis!r}", expected=" | ".join(BUILTIN))
     needs_token = hypothesis in ("storing", "outputting")
@@ -359,8 +453,6 @@ def find(model, examples, hypothesis: str, token=None, n_perm: int = 1000, seed:
     tok = _token_ids(type("V", (), {"vocab": vocab})(), [token])[0] if needs_token else None
     rec = _record(model, examples)
     if hypothesis == "outputting":
-        from neuronstats.stages.neuronset import NeuronSet
-
         S = outputting_set(model, rec, tok)
         return NeuronSet({"name": "outputting", "token": tok}, [int(i) for i in S], [int(i) for i in S],
                          {"hidden": model.hidden, "candidates": len(S), "filtered": len(S)}, {}, {}, [], "", seed)
@@ -368,10 +460,17 @@ def find(model, examples, hypothesis: str, token=None, n_perm: int = 1000, seed:
     return _find(model, rec, hyp, n_perm=n_perm, seed=seed)
 
 
-def storing(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def storing(models, examples, tokens=None, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """Finding 1 (storing neurons) per token: probe, zeroing at T−1, previous value,
     stability, position independence, set size. ``tokens``: words or ids (default: the
-    most frequent positioned tokens). ``options``: :class:`FindingsConfig` fields.
+    most frequent positioned tokens).
+
+    Parameters
+    ----------
+    {common}
+    {tokens}
+    {settings}
 
     Examples
     --------
@@ -381,11 +480,17 @@ def storing(models, examples, tokens=None, dataset: str = "data", **options) -> 
     >>> df.test_id.tolist()[:3], df.unit.iloc[0]
     (['storing.probe', 'storing.selectivity', 'storing.zero'], "token 15 's1'")
     """
-    return _finding("storing", models, examples, dataset, tokens, **options)
+    return analyse('storing', models, examples, tokens, dataset, correction, **settings)
 
 
-def counting(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def counting(models, examples, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """Finding 2 (counting neurons): probe, k-step shift, monotonicity, drop vs T, rate vs T.
+
+    Parameters
+    ----------
+    {common}
+    {settings}
 
     Examples
     --------
@@ -395,11 +500,17 @@ def counting(models, examples, dataset: str = "data", **options) -> pd.DataFrame
     >>> df[df.test_id == "counting.shift"].unit.tolist()
     ['k = 1', 'k = 2', 'k = 3']
     """
-    return _finding("counting", models, examples, dataset, **options)
+    return analyse('counting', models, examples, None, dataset, correction, **settings)
 
 
-def triggering(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def triggering(models, examples, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """Finding 3 (triggering neurons): probe, w emitted k steps early.
+
+    Parameters
+    ----------
+    {common}
+    {settings}
 
     Examples
     --------
@@ -409,11 +520,19 @@ def triggering(models, examples, dataset: str = "data", **options) -> pd.DataFra
     >>> sorted(set(df.test_id))
     ['triggering.early', 'triggering.probe', 'triggering.selectivity']
     """
-    return _finding("triggering", models, examples, dataset, **options)
+    return analyse('triggering', models, examples, None, dataset, correction, **settings)
 
 
-def outputting(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def outputting(models, examples, tokens=None, dataset: str = "data", correction: str = "holm",
+               **settings) -> pd.DataFrame:
     """Finding 4 (outputting neurons) per token: zero at T, keep only at T, values near ±1.
+
+    Parameters
+    ----------
+    {common}
+    {tokens}
+    {settings}
 
     Examples
     --------
@@ -423,11 +542,18 @@ def outputting(models, examples, tokens=None, dataset: str = "data", **options) 
     >>> df.groupby("unit").size().to_dict()
     {'pooled: 2 tokens': 3, "token 14 's0'": 3, "token 15 's1'": 3}
     """
-    return _finding("outputting", models, examples, dataset, tokens, **options)
+    return analyse('outputting', models, examples, tokens, dataset, correction, **settings)
 
 
-def gates(models, examples, tokens=None, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def gates(models, examples, tokens=None, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """§5 (GRU): z on outputting and r on storing neurons with only the triggering set kept.
+
+    Parameters
+    ----------
+    {common}
+    {tokens}
+    {settings}
 
     Examples
     --------
@@ -438,11 +564,17 @@ def gates(models, examples, tokens=None, dataset: str = "data", **options) -> pd
     ['gates.z_keep_trigger', 'gates.r_keep_trigger', 'gates.z_masked_trigger', 'gates.r_masked_trigger',
      'gates.z_all', 'gates.r_all']
     """
-    return _finding("gates", models, examples, dataset, tokens, **options)
+    return analyse('gates', models, examples, tokens, dataset, correction, **settings)
 
 
-def inputs(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
+@_verb
+def inputs(models, examples, dataset: str = "data", correction: str = "holm", **settings) -> pd.DataFrame:
     """§5: decoder inputs x_t replaced by random tokens — equivalence test (TOST).
+
+    Parameters
+    ----------
+    {common}
+    {settings}
 
     Examples
     --------
@@ -452,4 +584,4 @@ def inputs(models, examples, dataset: str = "data", **options) -> pd.DataFrame:
     >>> row.test_id, bool(0 <= row.estimate <= 1)
     ('x_t.random_inputs', True)
     """
-    return _finding("x_t negligible", models, examples, dataset, **options)
+    return analyse('x_t negligible', models, examples, None, dataset, correction, **settings)

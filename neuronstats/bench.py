@@ -10,35 +10,36 @@ and ``curves.png``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
+from sklearn.linear_model import RidgeClassifier
+from sklearn.preprocessing import StandardScaler
 
-from neuronstats.config import config_from_dict, read_toml
+from neuronstats import io
+from neuronstats.config import DataConfig, ModelConfig, RunConfig, config_from_dict, read_toml
+from neuronstats.data.cache import data_key, prepare
 from neuronstats.errors import InputError
-
-
-def matmul_ceiling(n: int = 1024, repeats: int = 20, threads: int | None = None) -> float:
-    """Best-of-``repeats`` float32 GFLOP/s of an n×n matmul with ``threads`` torch threads
-    (default: torch's current setting, which is restored)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads or before)
-    try:
-        a, b = torch.randn(n, n), torch.randn(n, n)
-        a @ b
-        best = float("inf")
-        for _ in range(repeats):
-            t = time.perf_counter()
-            a @ b
-            best = min(best, time.perf_counter() - t)
-    finally:
-        torch.set_num_threads(before)
-    return 2 * n**3 / best / 1e9
+from neuronstats.hardware import matmul_ceiling
+from neuronstats.microscope.intervene import Intervention, run, sweep
+from neuronstats.microscope.record import record
+from neuronstats.model.files import has_model
+from neuronstats.model.seq2seq import Seq2Seq
+from neuronstats.model.train import batch_loss, batches, build_model, run_dir_for, train
+from neuronstats.stages.hypothesis import storing
+from neuronstats.stages.neuronset import find
+from neuronstats.stats.bootstrap import multi_bootstrap
+from neuronstats.stats.controls import random_neuron_sets
+from neuronstats.stats.permutation import grouped_folds, permuted_labels, probe_permutation_test
+from neuronstats.study import load_study
 
 
 def train_flops_per_token(cell: str, emb: int, hidden: int, vocab: int, src_per_tgt: float) -> float:
@@ -59,9 +60,9 @@ def load_grid(path) -> list:
         raise InputError(f"unknown key(s) {sorted(unknown)}", path=path, expected="[defaults] and [[run]]")
     base = raw.get("defaults", {})
     cfgs = []
-    for i, run in enumerate(raw.get("run", [])):
+    for i, entry in enumerate(raw.get("run", [])):
         merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
-        for k, v in run.items():
+        for k, v in entry.items():
             if isinstance(v, dict):
                 merged.setdefault(k, {}).update(v)
             else:
@@ -185,10 +186,6 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
     """Train every grid configuration (cached) and write curves.csv, runs.csv, curves.png
     and the learning curves (learning_curves.csv/png). ``grid_path`` may also be a study
     TOML (its models). ``cached_only``: skip configurations not trained yet."""
-    from neuronstats import io
-    from neuronstats.model.files import has_model
-    from neuronstats.model.train import run_dir_for, train
-
     out_dir = Path(out_dir)
     results = []
     curves = runs = pd.DataFrame()
@@ -224,8 +221,6 @@ def load_configs(path) -> list:
     """The run configs of a bench grid, or of a study (every model it trains)."""
     raw = read_toml(path, "a bench grid or a study TOML")
     if "dataset" in raw:
-        from neuronstats.study import load_study
-
         return [cfg for *_, cfg in load_study(path).runs()]
     return load_grid(path)
 
@@ -240,13 +235,6 @@ def stats_benchmarks(seed: int = 0) -> pd.DataFrame:
     * multi-bootstrap: 1,000 replicates over 5 seeds × 5,000 examples (0/1 outcomes and
       continuous values); naive = a Python loop per replicate and seed.
     """
-    import numpy as np
-    from sklearn.linear_model import RidgeClassifier
-    from sklearn.preprocessing import StandardScaler
-
-    from neuronstats.stats.bootstrap import multi_bootstrap
-    from neuronstats.stats.permutation import grouped_folds, permuted_labels, probe_permutation_test
-
     rng = np.random.default_rng(seed)
     rows = []
     groups = np.repeat(np.arange(3000), 10)
@@ -291,15 +279,6 @@ def microscope_benchmarks(model=None, data_dir=None, n_examples: int = 1000, n_s
     Gutenberg test examples when ``data_dir`` has them, else synthetic ones. Ratios: the
     achieved GFLOP/s vs the matmul ceiling measured in the same run, and the batched
     sweep vs a Python loop over sets (3 sets timed, extrapolated)."""
-    import numpy as np
-
-    from neuronstats.config import DataConfig
-    from neuronstats.data.examples import prepare
-    from neuronstats.microscope.intervene import Intervention, run, sweep
-    from neuronstats.microscope.record import record
-    from neuronstats.model.seq2seq import Seq2Seq
-    from neuronstats.stats.controls import random_neuron_sets
-
     ceiling = matmul_ceiling()
     try:
         ds = prepare(DataConfig(source="gutenberg", path="gutenberg", chunk_lines=200, vocab_size=5000), data_dir)
@@ -345,11 +324,6 @@ def microscope_benchmarks(model=None, data_dir=None, n_examples: int = 1000, n_s
 def stages_benchmark(model, rec, n_tokens: int = 50, n_perm: int = 1000) -> pd.DataFrame:
     """Minutes for stages 1–2 (storing hypothesis) for the ``n_tokens`` most frequent
     correctly positioned tokens of a recording, one shared recording."""
-    import numpy as np
-
-    from neuronstats.stages.hypothesis import storing
-    from neuronstats.stages.neuronset import find
-
     w = rec.w[rec.correct, 0]
     tokens = [int(t) for t, c in sorted(zip(*np.unique(w, return_counts=True)), key=lambda x: -x[1])
               if c >= 3][:n_tokens]
@@ -368,9 +342,6 @@ def _prepare_in_child(cfg_dict, data_dir, cache_dir, queue) -> None:
     """Child process: prepare the data and report (seconds, pairs, peak RSS in bytes)."""
     import resource
 
-    from neuronstats.config import DataConfig
-    from neuronstats.data.examples import prepare
-
     t = time.perf_counter()
     ds = prepare(DataConfig(**cfg_dict), data_dir, cache_dir=cache_dir)
     secs = time.perf_counter() - t
@@ -382,12 +353,7 @@ def data_benchmarks(data_dir, cache_dir, path: str = "gutenberg-lahiri.zip") -> 
     """Preparing line pairs from the Lahiri Gutenberg corpus: seconds to build them from
     nothing cached (and peak memory, measured in a fresh process), then seconds to load
     them again from the content-keyed cache (a second fresh process)."""
-    import dataclasses
     import multiprocessing as mp
-    import shutil
-
-    from neuronstats.config import DataConfig
-    from neuronstats.data.cache import data_key
 
     cfg = DataConfig(source="gutenberg", path=path, chunk_lines=200, vocab_size=2000, max_len=14)
     folder = Path(cache_dir) / "data" / data_key(cfg, data_dir)
@@ -418,12 +384,6 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
     matmul ceiling measured with the *same* thread count just before. On a machine whose
     cores are busy, several threads per process oversubscribe it; this is why a study's
     workers train with one thread each."""
-    import numpy as np
-
-    from neuronstats.config import DataConfig, ModelConfig, RunConfig
-    from neuronstats.data.examples import prepare
-    from neuronstats.model.train import batch_loss, batches, build_model
-
     data = DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14)
     ds = prepare(data, cache_dir=False)
     ex = ds.examples("train", seed)

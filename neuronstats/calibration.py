@@ -34,6 +34,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
+from neuronstats import io
+from neuronstats.data.cache import prepare
+from neuronstats.engine import run_jobs
+from neuronstats.findings.context import Context
+from neuronstats.findings.run import compare_rows, run_finding
+from neuronstats.model.train import heldout_examples, untrained_models
+from neuronstats.study import FINDINGS_VERSION
 
 OWN_ONLY = ("(TOST)",)  # equivalence rows: no control to beat, so no vs_untrained/claim decision
 
@@ -42,10 +51,6 @@ def simulate_study(template, ex, vocab_size: int, fcfg, seeds_a, seeds_b, findin
     """One simulated study: every finding (positioning first) on untrained networks of
     ``template``'s architecture with ``seeds_a`` and with ``seeds_b``; one line per stats
     row of group A with the three decisions' p-values and directions."""
-    from neuronstats.findings.context import Context
-    from neuronstats.findings.run import compare_rows, run_finding
-    from neuronstats.model.train import untrained_models
-
     groups = []
     for seeds in (seeds_a, seeds_b):
         models = untrained_models(template, vocab_size, seeds)
@@ -92,8 +97,6 @@ def decisions(rows: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 def binomial_band(n: int, alpha: float = 0.05, level: float = 0.95) -> tuple[float, float]:
     """The central ``level`` range of the rejection rate of ``n`` independent tests at
     ``alpha`` (scipy's binomial quantiles)."""
-    from scipy import stats
-
     lo, hi = stats.binom.interval(level, n, alpha)
     return float(lo) / n, float(hi) / n
 
@@ -121,10 +124,6 @@ def calibration_table(per_row: pd.DataFrame, alpha: float = 0.05) -> pd.DataFram
 
 def _study_job(i, template, data_dir, cache_dir, fcfg, n_seeds, findings, part_path) -> str:
     """Study ``i`` (cached in ``part_path``: a killed calibration resumes where it stopped)."""
-    from neuronstats import io
-    from neuronstats.data.examples import prepare
-    from neuronstats.model.train import heldout_examples
-
     part = Path(part_path)
     if not part.exists():
         ds = prepare(template.data, data_dir, cache_dir=cache_dir)
@@ -143,10 +142,6 @@ def calibrate(study, dataset: str, cell: str, n_studies: int, out_dir, data_dir=
     finding: two, since position independence is judged against another token's sets;
     :func:`calibration_table` counts the first of them). Each study is cached under
     ``out_dir/.calibration``; returns every row of every study with its decisions."""
-    from neuronstats.data.examples import prepare
-    from neuronstats.engine import run_jobs
-    from neuronstats.study import FINDINGS_VERSION
-
     template = study.config(dataset, cell, study.seeds[0])
     fcfg = dataclasses.replace(study.analysis.findings_config(), n_units=n_units)
     findings = study.dataset_findings.get(dataset, study.analysis.findings)

@@ -205,6 +205,8 @@ def _check_type(value, tp, where: str, path):
         raise InputError(f"{where} = {value!r} has the wrong type", path=path, expected=str(tp))
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is tuple and isinstance(value, list):
+        return tuple(value)
     if tp is type(None) and value is None:
         return None
     if isinstance(tp, type) and isinstance(value, tp) and not (tp is int and isinstance(value, bool)):

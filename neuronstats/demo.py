@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from neuronstats.model.train import train
 
 DEMO = RunConfig(
     name="demo",
@@ -30,8 +31,6 @@ def demo_runs(seeds: int = 1, cell: str = "gru", cache_dir=None) -> list[Path]:
     >>> len(models), models[0].cell, len(examples)
     (2, 'gru', 500)
     """
-    from neuronstats.model.train import train
-
     runs = []
     for seed in range(seeds):
         cfg = dataclasses.replace(DEMO, model=dataclasses.replace(DEMO.model, cell=cell),

@@ -22,6 +22,9 @@ import uuid
 
 from tqdm.auto import tqdm
 
+from neuronstats.data.cache import prepare
+from neuronstats.model.train import train
+
 log = logging.getLogger(__name__)
 
 
@@ -36,8 +39,6 @@ def local_cluster(workers: int | None = None):
 
 def _train_job(cfg, data_dir, cache_dir, store=None, _parent=None) -> dict:
     """One model (shipped or cached → loaded; killed → resumed from its checkpoint)."""
-    from neuronstats.model.train import train
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # workers' progress lines
 
     t = time.perf_counter()
@@ -151,8 +152,6 @@ def train_all(configs, data_dir=None, cache_dir=None, client=None, on_done=None,
     Parents of fine-tuned configs are trained first (their jobs are dependencies).
     Prepared data is built once here, before any job, so workers only load it.
     ``on_done(result, k, n)`` is called as each model finishes."""
-    from neuronstats.data.examples import prepare
-
     every = {}
     for cfg in configs:  # parents first, each once
         chain, c = [], cfg

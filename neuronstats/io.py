@@ -7,8 +7,15 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+import numpy as np
+import torch
+
+from neuronstats.errors import InputError
+from neuronstats.microscope.record import recording_arrays, recording_from_arrays
 
 
 def _atomic(path, write):
@@ -37,22 +44,16 @@ def write_json(path, obj) -> None:
 
 
 def save_torch(path, obj) -> None:
-    import torch
-
     _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 def copy_file(src, dst) -> None:
     """Copy ``src`` to ``dst`` atomically."""
-    import shutil
-
     _atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
 
 
 def write_npz(path, **arrays) -> None:
     """A compressed ``.npz`` (atomic)."""
-    import numpy as np
-
     def write(tmp):
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -65,8 +66,6 @@ def exclusive(lock_path, wait: bool = True):
     """Hold an exclusive advisory lock on ``lock_path`` (created if needed) while inside;
     a second process blocks until the first leaves (or dies: the OS drops its lock).
     ``wait=False``: fail at once with an :class:`InputError` instead of waiting."""
-    from neuronstats.errors import InputError
-
     lock_path = Path(lock_path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as fh:
@@ -79,3 +78,15 @@ def exclusive(lock_path, wait: bool = True):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def save_recording(rec, path) -> None:
+    """Write a recording (:class:`~neuronstats.microscope.record.Recording`) as a compressed
+    ``.npz`` (atomic)."""
+    write_npz(path, **recording_arrays(rec))
+
+
+def load_recording(path):
+    """Read a recording written by :func:`save_recording`."""
+    with np.load(path) as z:
+        return recording_from_arrays(z)

@@ -80,6 +80,18 @@ def paper_value(dataset: str, cell: str, test_id: str, unit: str) -> float | Non
     return float(vals[0]) if vals else None
 
 
+
+def with_paper_values(df: pd.DataFrame, dataset: str | None = None) -> pd.DataFrame:
+    """``df`` (stats rows) with ``paper_value`` filled from the claims file, joined on
+    (dataset, cell, test_id, unit); ``dataset``: the paper's dataset the rows stand for
+    (default: each row's own)."""
+    if df.empty:
+        return df
+    out = df.copy()
+    out["paper_value"] = [paper_value(dataset or r.dataset, r.cell, r.test_id, r.unit) for r in out.itertuples()]
+    return out
+
+
 DEVIATIONS_FILE = Path(__file__).with_name("deviations.csv")
 
 

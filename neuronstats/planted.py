@@ -102,7 +102,7 @@ def planted_model(seed: int = 0, n_words: int = 30, n_positions: int = 6, code: 
 
     S = np.arange(d)  # storing
     K = d + np.arange(N + 1)  # counting: unit K[j] = +1 when j steps remain
-    O = d + N + 1 + np.arange(d)  # outputting
+    OUT = d + N + 1 + np.arange(d)  # outputting
     B = d + N + 1 + d + np.arange(background)
     H = d + N + 1 + d + background
     is_pos, pos_hot, word_code = 0, 1 + np.arange(N), 1 + N + np.arange(d)
@@ -136,14 +136,14 @@ def planted_model(seed: int = 0, n_words: int = 30, n_positions: int = 6, code: 
     b_ih[z + K], b_ih[r + K] = -BIG, BIG  # counting: shift down, unit j ← unit j + 1, the top ← −1
     W_hh[n + K[:-1], K[1:]] = GAIN
     b_hh[n + K[-1]] = -GAIN
-    b_ih[z + O] = -BIG  # outputting: n = tanh(r · GAIN · storing), r open only when one step remained
-    W_hh[r + O, K[1]] = 2 * BIG
-    W_hh[n + O[:, None], S[None, :]] = GAIN * np.eye(d)
+    b_ih[z + OUT] = -BIG  # outputting: n = tanh(r · GAIN · storing), r open only when one step remained
+    W_hh[r + OUT, K[1]] = 2 * BIG
+    W_hh[n + OUT[:, None], S[None, :]] = GAIN * np.eye(d)
     dec = (W_ih, W_hh, b_ih, b_hh)
 
     # ---- output layer: the outputting code picks the word; background picks the rest
     W_out, b_out = np.zeros((V, H)), np.zeros(V)
-    W_out[first_word:, O] = readout * C
+    W_out[first_word:, OUT] = readout * C
     W_out[np.ix_(np.arange(first_word, V), B)] = rng.normal(0, 0.3, (n_words, background))
     b_out[:first_word] = -4 * readout * d  # never a special or position token
 
@@ -168,7 +168,7 @@ def planted_model(seed: int = 0, n_words: int = 30, n_positions: int = 6, code: 
         tgt = list(rng.choice(words, rng.integers(6, 9)))
         T = int(rng.integers(1, min(N, len(tgt)) + 1))
         items.append((src, tgt, tgt[T - 1], T))
-    truth = {"storing": S.tolist(), "counting": K.tolist(), "outputting": O.tolist(), "background": B.tolist()}
+    truth = {"storing": S.tolist(), "counting": K.tolist(), "outputting": OUT.tolist(), "background": B.tolist()}
     return Planted(model, examples_from(items, vocab=itos), truth, seed)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from neuronstats.errors import InputError
 from neuronstats.model.store import read_manifest
+from neuronstats.model.train import load_with_data, split_examples
 
 DEFAULT_STORE = Path("results") / "models"
 
@@ -67,8 +68,6 @@ def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, spl
     >>> model.cell, len(examples)
     ('gru', 50)
     """
-    from neuronstats.model.train import load_with_data, split_examples
-
     store = store_path(models)
     name = f"{dataset}-{cell}-s{seed}"
     shipped = available(store)

@@ -35,17 +35,20 @@ import pandas as pd
 import torch
 
 from neuronstats import io
+from neuronstats.data.cache import prepare
 from neuronstats.errors import InsufficientData
 from neuronstats.findings.common import combined_test, pooled_test, subset_recording, units
 from neuronstats.findings.context import Context
-from neuronstats.findings.gates import complement
-from neuronstats.microscope.intervene import Intervention, RandomInputs, run
+from neuronstats.findings.gates import complement, gru_gates
+from neuronstats.microscope.intervene import Intervention, RandomInputs, run, sweep
+from neuronstats.model.files import has_model
+from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for
 from neuronstats.report.ledger import ledger
 from neuronstats.report.sensitivity import COLUMNS
 from neuronstats.stages.hypothesis import counting, storing, triggering
 from neuronstats.stages.neuronset import find, outputting_set
-from neuronstats.stages.verify import Outcome, Verification, verify_one
-from neuronstats.stats.controls import control_sets
+from neuronstats.stages.verify import Outcome, Verification, VerifyResult, verify_one
+from neuronstats.stats.controls import control_sets, random_control_test
 from neuronstats.stats.effects import tost
 from neuronstats.stats.multitest import correct
 from neuronstats.stats.row import rows_to_frame, stats_row
@@ -198,14 +201,10 @@ def _token_unit(ctx, model_sets, s, tok, spec, outcome, min_T, donors=None, zero
 
 def _verify_donors(ctx, s, idx, neurons, v, donors):
     """verify_one with ``from_example`` donors (indices into the subset)."""
-    from neuronstats.stages.verify import VerifyResult
-    from neuronstats.stats.controls import random_control_test
-
     sub = ctx.ex.subset(idx)
     keep = np.flatnonzero(sub.T[:, 0] >= v.min_T)
     sub = sub.subset(keep)
     sets = control_sets(ctx.hidden, neurons, ctx.cfg.n_sets, seed=ctx.cfg.seed + s)
-    from neuronstats.microscope.intervene import sweep
 
     conds = [(), (dataclasses.replace(v.spec, neurons=tuple(int(i) for i in neurons)),)] + sweep((v.spec,), sets)
     d = np.searchsorted(keep, donors[keep]) if np.isin(donors[keep], keep).all() else np.arange(len(keep))[::-1]
@@ -300,8 +299,6 @@ def _prime_gates(model, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def gates_readings(ctx, sets, tokens) -> dict:
     """{value: rows}: the §5 gate values with the model's own gates (the study's) and with
     GRU′; kept and masked triggering sets, against random sets."""
-    from neuronstats.findings.gates import gru_gates
-
     trig = [_find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
             for s, m in enumerate(ctx.models)]
     out = {}
@@ -425,10 +422,6 @@ def run_sensitivity(study, summary: pd.DataFrame, data_dir=None, cache_dir=None,
                     datasets=None) -> dict:
     """Every reading of ``which`` on the study's trained GRUs of each dataset (those with
     findings): ``{reading: table}``. ``summary`` is the study's summary (results/summary.csv)."""
-    from neuronstats.data.examples import prepare
-    from neuronstats.model.files import has_model
-    from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for
-
     a = study.analysis
     base_all = summary[~summary.cell.str.contains("untrained") & (summary.cell == "gru")]
     tables = {r: [] for r in which}

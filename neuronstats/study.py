@@ -26,51 +26,62 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy
 import numpy as np
 import pandas as pd
+import scipy
+import sklearn
+import statsmodels
+import torch
+from threadpoolctl import threadpool_limits
 
 from neuronstats import __version__, io
 from neuronstats.config import CELLS, TrainConfig, _build, config_from_dict, read_toml
+from neuronstats.data.cache import prepare
+from neuronstats.data.examples import check_corpus
+from neuronstats.engine import dask_session, run_jobs, train_all
 from neuronstats.errors import InputError
+from neuronstats.findings import registry
+from neuronstats.findings.context import Context
+from neuronstats.findings.run import compare_rows, run_finding
+from neuronstats.findings.settings import SETTINGS, FindingsConfig
+from neuronstats.model.files import has_model
+from neuronstats.model.store import export_model, find_in_store
+from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for, untrained_models
+from neuronstats.paper import paper_value
+from neuronstats.report.figures import (
+    table1_figure,
+)
+from neuronstats.report.html import build_report
+from neuronstats.report.ledger import VS_UNTRAINED
+from neuronstats.report.tables import write_tables
+from neuronstats.stats.multitest import correct
+from neuronstats.stats.row import rows_to_frame
 
 logger = logging.getLogger(__name__)
 
-# the findings a study can run (neuronstats.findings.run.FINDINGS has one function per name;
-# listed here so that a study file is checked in milliseconds, before torch is imported)
-FINDING_NAMES = ("storing", "counting", "triggering", "outputting", "x_t negligible", "gates")
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
 UNTRAINED = "@untrained"  # result-name suffix of the untrained-network baseline
 FINDINGS_VERSION = 5  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
-@dataclass
-class AnalysisConfig:
-    n_null: int = 1000  # positioning: shuffled-(w, T) draws
-    alpha: float = 0.05
-    ci_method: str = "seed_t"
-    correction: str = "holm"
-    findings: list = field(default_factory=lambda: ["storing", "counting", "triggering", "outputting",
-                                                    "x_t negligible", "gates"])
-    n_units: int = 10
-    min_examples: int = 20
-    n_sets: int = 200
-    n_perm: int = 1000
-    max_examples: int = 1000
-    margin: float = 0.10
-    x_margin: float = 0.05
-    split: bool = True  # choose neuron sets on half of the test examples, test them on the other half
+@dataclass(frozen=True)
+class AnalysisConfig(FindingsConfig):
+    """A study's ``[analysis]`` table: every finding setting (:class:`FindingsConfig`,
+    defined there once) and what the study does with the findings."""
+
+    correction: str = "holm"  # multiple-comparison correction within each table
+    findings: tuple = tuple(registry.optional_names())  # the findings to run (positioning always runs)
     untrained_baseline: bool = True  # every test also on untrained networks of the same architecture and seeds
     accuracy_floor: float = 0.90  # findings on models positioning less than this are flagged, not judged
 
-    def findings_config(self):
-        """The settings every finding reads (:class:`~neuronstats.findings.context.FindingsConfig`)."""
-        from neuronstats.findings.context import FindingsConfig
+    def __post_init__(self):
+        object.__setattr__(self, "findings", tuple(self.findings))
 
-        return FindingsConfig(n_units=self.n_units, min_examples=self.min_examples, n_sets=self.n_sets,
-                              n_null=self.n_null, n_perm=self.n_perm, max_examples=self.max_examples,
-                              margin=self.margin, x_margin=self.x_margin, alpha=self.alpha,
-                              ci_method=self.ci_method, split=self.split)
+    def findings_config(self) -> FindingsConfig:
+        """The settings every finding reads."""
+        return FindingsConfig(**{f: getattr(self, f) for f in SETTINGS})
 
 
 @dataclass
@@ -148,10 +159,11 @@ class Study:
 
 
 def check_findings(names, where: str, path) -> None:
-    if not isinstance(names, list) or any(n not in FINDING_NAMES for n in names):
-        bad = [n for n in names if n not in FINDING_NAMES] if isinstance(names, list) else names
+    known = registry.optional_names()
+    if not isinstance(names, (list, tuple)) or any(n not in known for n in names):
+        bad = [n for n in names if n not in known] if isinstance(names, (list, tuple)) else names
         raise InputError(f"{where} has unknown finding(s) {bad!r}", path=path,
-                         expected="names from " + ", ".join(map(repr, FINDING_NAMES)))
+                         expected="names from " + ", ".join(map(repr, known)))
 
 
 def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
@@ -246,12 +258,6 @@ def _git_commit() -> str:
 
 
 def _versions() -> dict:
-    import numpy
-    import scipy
-    import sklearn
-    import statsmodels
-    import torch
-
     return {"neuronstats": __version__, "python": platform.python_version(), "torch": torch.__version__,
             "numpy": numpy.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__,
             "statsmodels": statsmodels.__version__, "pandas": pd.__version__}
@@ -290,8 +296,6 @@ def check_run(study: Study, data_dir, out_dir=None) -> None:
     line, and leaves nothing behind: every dataset's corpus (fine-tuned datasets' parents
     included) under ``data_dir``, and ``out_dir`` (writable, or creatable; no other run
     writing there). The study itself is checked when it is loaded (:func:`load_study`)."""
-    from neuronstats.data.examples import check_corpus
-
     seen = set()
     for *_, cfg in study.runs():
         c = cfg
@@ -317,11 +321,7 @@ def _check_not_locked(lock_path: Path) -> None:
 def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -> dict:
     """Train every model of the study (cached models load at once; on Dask when
     ``client`` is given). Returns ``{model name: facts}`` with its ``run_dir``."""
-    from neuronstats.engine import train_all
-
     t0 = time.perf_counter()
-
-    from neuronstats.model.store import export_model
 
     def done(res, k, n):
         if study.models and not Path(res["run_dir"]).is_relative_to(study.models):
@@ -338,10 +338,6 @@ def export_cached(study: Study, data_dir=None, cache_dir=None) -> dict:
     """Copy the study's models that are trained (in the cache) into its model store, each
     replacing the store's model of the same name; nothing is trained. Returns
     ``{name: manifest entry}`` of the models exported."""
-    from neuronstats.model.files import has_model
-    from neuronstats.model.store import export_model, find_in_store
-    from neuronstats.model.train import resolve_key, run_dir_for
-
     if not study.models:
         raise InputError("the study names no model store", path=study.source,
                          expected='a top-level models = "FOLDER" (relative to the study file)')
@@ -379,9 +375,6 @@ def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: b
                   which=("trained", "untrained")) -> dict:
     """:func:`_cell_findings` on one thread (torch and BLAS): the same numbers whether it
     runs in a single-thread Dask worker or in this process, whatever its thread count."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -401,11 +394,6 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     never reuses an old result.
 
     Returns ``{name: {"rows", "seed_values", "figure_data", "seconds"}}`` and ``"_vocab"``."""
-    from neuronstats.data.examples import prepare
-    from neuronstats.findings.context import Context
-    from neuronstats.findings.run import run_finding
-    from neuronstats.model.train import heldout_examples, load_trained
-
     partial_dir = Path(partial_dir)
     trained = [load_trained(d) for d in model_dirs]
     vocab = trained[0].vocab
@@ -418,7 +406,6 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     if a.untrained_baseline and "untrained" in which:
         # the same architecture and seeds, never trained: where a test rejects here too, it cannot
         # tell a trained mechanism from a random network (the ledger then uses trained_vs_untrained rows)
-        from neuronstats.model.train import untrained_models
 
         untrained = [untrained_models(t.config, len(vocab), [t.config.train.seed])[0] for t in trained]
         variants.append((f"{cell} untrained", untrained, dataclasses.replace(fcfg, all_examples=True),
@@ -456,8 +443,6 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
     """Train every model (cached), run the findings (cached), write tables, figures and
     the manifest; returns the summary. ``workers = 0`` runs everything in this process;
     otherwise jobs run on Dask (``scheduler`` address, or a local cluster)."""
-    from neuronstats.engine import dask_session, run_jobs
-
     t_start = time.perf_counter()
     check_run(study, data_dir, out_dir)  # before any file or worker: a wrong path fails here, leaving nothing
     out_dir = check_out_dir(out_dir)
@@ -496,7 +481,6 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 "models_accuracy": {f"{ds}-{cell}": res["_accuracy"] for (ds, cell), res in results.items()},
                 "seconds_this_run": time.perf_counter() - t_start}
     io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
-    from neuronstats.report.html import build_report
 
     build_report(out_dir, floor=study.analysis.accuracy_floor)
     return summary
@@ -525,19 +509,6 @@ def mark_untrained(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
     """Tables (CSV + LaTeX) per dataset × finding, GRU-vs-LSTM tables, figures, summary."""
-    from neuronstats.findings.run import compare_rows
-    from neuronstats.paper import paper_value
-    from neuronstats.report.figures import (
-        counting_curves_figure,
-        gates_figure,
-        storing_pca_figure,
-        table1_figure,
-    )
-    from neuronstats.report.ledger import VS_UNTRAINED
-    from neuronstats.report.tables import write_tables
-    from neuronstats.stats.multitest import correct
-    from neuronstats.stats.row import rows_to_frame
-
     a = study.analysis
     all_rows = []
     for ds in study.datasets:
@@ -584,15 +555,16 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
                 alternatives.setdefault(r.cell, {})[key] = r.alternative or "two-sided"
             write_tables(table, out_dir / ds / name.replace(" ", "_"), caption=f"{name}, {ds}")
             all_rows.append(table)
-            if name == "gates":
-                for cell, g in table.groupby("cell"):
-                    gates_figure(g, out_dir / ds / "figures" / f"fig5_gates_{cell}", f"{ds}, {cell.upper()}, seed mean")
-        for cell, figs in figure_data.items():
+            for fig in registry.get(name).figures:  # figures drawn from the rows (each finding declares its own)
+                if fig.data == "rows":
+                    for cell, g in table.groupby("cell"):
+                        registry.resolve(fig.draw)(g, out_dir / ds / "figures" / f"{fig.stem}_{cell}",
+                                                   f"{ds}, {cell.upper()}, seed mean", vocab=names)
+        for cell, figs in figure_data.items():  # figures drawn from the findings' figure data (seed 0)
             title = f"{ds}, {cell.upper()}, seed 0"
-            storing_pca_figure(figs.get("storing_pca"), out_dir / ds / "figures" / f"fig2_storing_pca_{cell}", title,
-                               names)
-            counting_curves_figure(figs.get("counting_curves"), out_dir / ds / "figures" / f"fig3_counting_{cell}",
-                                   title)
+            for fig in (fig for name in tables for fig in registry.get(name).figures if fig.data in figs):
+                registry.resolve(fig.draw)(figs[fig.data], out_dir / ds / "figures" / f"{fig.stem}_{cell}", title,
+                                           vocab=names)
         for cell, values in untrained_values.items():  # the stricter control (DESIGN §10): the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
                                              suffix=VS_UNTRAINED, alternatives=alternatives.get(cell),

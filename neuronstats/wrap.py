@@ -19,8 +19,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from neuronstats.data.examples import Examples
 from neuronstats.errors import InputError
+from neuronstats.examples import Examples
+from neuronstats.model.seq2seq import Seq2Seq
 
 
 def _position_id(itos: list, position: Callable[[int], str]):
@@ -65,8 +66,6 @@ def from_torch(embedding, encoder, decoder, out, vocab: Sequence[str], decoder_e
     >>> model.cell, model.state_names, model.sos_id
     ('lstm', ('h', 'c'), 1)
     """
-    from neuronstats.model.seq2seq import Seq2Seq
-
     itos = list(vocab)
     for tok, what in ((pad, "pad"), (sos, "sos")):
         if tok not in itos:

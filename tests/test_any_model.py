@@ -1,57 +1,13 @@
 """Any recurrent seq2seq, not only ours: an encoder-decoder written and trained by a plain
-PyTorch script (no neuronstats) goes from ns.from_torch through find, sweep and storing to
-a stats row, for nn.GRU, nn.LSTM and nn.RNN."""
+PyTorch script (analyses/own_model.py: no neuronstats in it) goes from ns.from_torch
+through find, sweep and storing to a stats row, for nn.GRU, nn.LSTM and nn.RNN."""
 
 import pytest
 import torch
 from torch import nn
 
 import neuronstats as ns
-
-# ---- the user's own script: plain PyTorch, about 40 lines --------------------------------
-WORDS = [f"w{i}" for i in range(12)]
-ITOS = ["<pad>", "<sos>", "<eos>"] + [f"<p{T}>" for T in range(1, 7)] + WORDS + ["x"]
-ID = {t: i for i, t in enumerate(ITOS)}
-
-
-def make_items(n, gen):
-    """Source: 3-6 words; target: 'x' as long as the source, with w at position T."""
-    items = []
-    for _ in range(n):
-        L = int(torch.randint(3, 7, (1,), generator=gen))
-        src = [WORDS[int(i)] for i in torch.randint(0, len(WORDS), (L,), generator=gen)]
-        T = int(torch.randint(1, L + 1, (1,), generator=gen))
-        w = WORDS[int(torch.randint(0, len(WORDS), (1,), generator=gen))]
-        tgt = ["x"] * L
-        tgt[T - 1] = w
-        items.append((src, tgt, w, T))
-    return items
-
-
-def train_plain(cell: type, steps: int = 300, seed: int = 0):
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    emb, out = nn.Embedding(len(ITOS), 24), nn.Linear(48, len(ITOS))
-    enc, dec = cell(24, 48, batch_first=True), cell(24, 48, batch_first=True)
-    params = [p for m in (emb, out, enc, dec) for p in m.parameters()]
-    opt = torch.optim.Adam(params, lr=1e-2)
-    for _ in range(steps):
-        batch = make_items(64, gen)
-        src = torch.tensor([[ID[t] for t in s] + [ID[w], ID[f"<p{T}>"]] + [0] * (6 - len(s))
-                            for s, _, w, T in batch])
-        tgt = torch.tensor([[ID[t] for t in g] + [ID["<eos>"]] + [0] * (6 - len(g)) for _, g, _, _ in batch])
-        lens = torch.tensor([len(s) + 2 for s, *_ in batch])
-        packed = nn.utils.rnn.pack_padded_sequence(emb(src), lens, batch_first=True, enforce_sorted=False)
-        _, state = enc(packed)
-        dec_in = torch.cat([torch.full_like(tgt[:, :1], ID["<sos>"]), tgt[:, :-1]], 1)
-        hs, _ = dec(emb(dec_in), state)
-        loss = nn.functional.cross_entropy(out(hs).reshape(-1, len(ITOS)), tgt.reshape(-1), ignore_index=0)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return emb, enc, dec, out
-# ------------------------------------------------------------------------------------------
-
+from analyses.own_model import ITOS, make_items, train_plain  # the user's plain PyTorch script
 
 STEPS = {nn.GRU: 120, nn.LSTM: 150, nn.RNN: 300}  # the vanilla RNN learns the task slowly (30 % at 600 steps)
 

@@ -41,7 +41,7 @@ def test_record_and_sweep_from_the_cli(tmp_path, capsys):
     model = str(next((tmp_path / "cache").glob("models/*/model.json")))
     capsys.readouterr()
     assert main(["record", model, "--out", str(tmp_path / "rec.npz"), "--limit", "50"]) == 0
-    from neuronstats.microscope.record import load_recording
+    from neuronstats.io import load_recording
 
     rec = load_recording(tmp_path / "rec.npz")
     assert rec.dec_h.shape[0] == rec.n <= 50 and rec.mode == "greedy" and "z" in rec.gates

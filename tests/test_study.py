@@ -1,7 +1,12 @@
+import dataclasses
+import importlib
+
 import pandas as pd
 import pytest
 
 from neuronstats.errors import InputError
+from neuronstats.findings import registry
+from neuronstats.findings.result import FindingResult
 from neuronstats.study import load_study, run_study
 
 STUDY = """
@@ -65,14 +70,18 @@ def test_study_writes_tables_summary_manifest_and_reruns_identically(tmp_path):
     pd.testing.assert_frame_equal(first, again)  # same seeds -> same numbers
 
 
-def test_changed_study_never_reuses_a_stale_finding(tmp_path, monkeypatch):
-    from neuronstats.findings import run as run_mod
+def _patch(monkeypatch, name, run):
+    """Replace a built-in finding's function for one test (its module's declaration)."""
+    module = importlib.import_module(registry.MODULES[name])
+    monkeypatch.setattr(module, "FINDING", dataclasses.replace(module.FINDING, run=run))
 
+
+def test_changed_study_never_reuses_a_stale_finding(tmp_path, monkeypatch):
     (tmp_path / "s.toml").write_text(STUDY)
     run_study(load_study(tmp_path / "s.toml"), None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     calls = []
-    real = run_mod.FINDINGS["outputting"]
-    monkeypatch.setitem(run_mod.FINDINGS, "outputting", lambda ctx: calls.append(ctx.cfg.n_sets) or real(ctx))
+    real = registry.get("outputting").run
+    _patch(monkeypatch, "outputting", lambda ctx: calls.append(ctx.cfg.n_sets) or real(ctx))
     (tmp_path / "s.toml").write_text(STUDY.replace("n_sets = 20", "n_sets = 30"))
     changed = run_study(load_study(tmp_path / "s.toml"), None, tmp_path / "out", cache_dir=tmp_path / "cache",
                         workers=0)
@@ -84,20 +93,18 @@ def test_changed_study_never_reuses_a_stale_finding(tmp_path, monkeypatch):
 
 
 def test_killed_study_resumes_at_finding_granularity(tmp_path, monkeypatch):
-    from neuronstats.findings import run as run_mod
-
     (tmp_path / "s.toml").write_text(STUDY)
     study = load_study(tmp_path / "s.toml")
     ref = run_study(study, None, tmp_path / "ref", cache_dir=tmp_path / "cache", workers=0)
-    real = run_mod.FINDINGS["triggering"]
-    monkeypatch.setitem(run_mod.FINDINGS, "triggering", lambda ctx: (_ for _ in ()).throw(KeyboardInterrupt))
+    real = registry.get("triggering").run
+    _patch(monkeypatch, "triggering", lambda ctx: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     done = {p.name.rsplit("-", 1)[0] for p in (tmp_path / "out" / ".partial").iterdir()}
     assert "synthetic-gru-counting" in done and "synthetic-gru-triggering" not in done
     calls = []
-    monkeypatch.setitem(run_mod.FINDINGS, "counting", lambda ctx: calls.append(1) or run_mod.FindingResult("counting"))
-    monkeypatch.setitem(run_mod.FINDINGS, "triggering", real)
+    _patch(monkeypatch, "counting", lambda ctx: calls.append(1) or FindingResult("counting"))
+    _patch(monkeypatch, "triggering", real)
     resumed = run_study(study, None, tmp_path / "out", cache_dir=tmp_path / "cache", workers=0)
     assert calls == [1]  # gru counting came from the partial results; only lstm counting ran
     gru = resumed[resumed.cell == "gru"]

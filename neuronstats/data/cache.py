@@ -27,6 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from neuronstats.config import DataConfig
+from neuronstats.data.examples import (
+    build,
+    corpus_path,
+    dataset_from_arrays,
+    dataset_to_arrays,
+    load_documents,
+    meta_of,
+)
 from neuronstats.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -48,8 +56,6 @@ def cache_root(cache_dir=None) -> Path:
 
 
 def _corpus_files(cfg: DataConfig, data_dir) -> list[Path]:
-    from neuronstats.data.examples import corpus_path
-
     path = corpus_path(cfg, data_dir)
     if path.is_file():
         return [path]
@@ -58,8 +64,6 @@ def _corpus_files(cfg: DataConfig, data_dir) -> list[Path]:
         files = sorted(p for p in path.glob(pattern) if p.is_file())
         if files:
             return files
-    from neuronstats.data.examples import load_documents
-
     load_documents(cfg, data_dir)  # raises the reader's own clear error
     raise InputError("corpus not found", path=path)
 
@@ -94,8 +98,6 @@ def data_key(cfg: DataConfig, data_dir=None, vocab=None) -> str:
 
 def prepared(cfg: DataConfig, data_dir=None, cache_dir=None, vocab=None, progress: bool = False):
     """Load the prepared dataset from the cache, or build and store it."""
-    from neuronstats.data.examples import build, dataset_from_arrays, dataset_to_arrays, meta_of
-
     if cache_dir is False:
         ds = build(cfg, data_dir, vocab=vocab, progress=progress)
         ds.key = data_key(cfg, data_dir, vocab)
@@ -128,3 +130,10 @@ def prepared(cfg: DataConfig, data_dir=None, cache_dir=None, vocab=None, progres
         shutil.rmtree(tmp, ignore_errors=True)
         log.warning("could not cache prepared data in %s: %s", folder.parent, exc)
     return ds
+
+
+def prepare(cfg: DataConfig, data_dir=None, cache_dir=None, vocab=None, progress: bool = False):
+    """The prepared :class:`~neuronstats.data.examples.Dataset` for ``cfg``: loaded from the
+    data cache when the corpus content and the config match, else built and cached
+    (``cache_dir=False`` turns the cache off)."""
+    return prepared(cfg, data_dir, cache_dir, vocab=vocab, progress=progress)

@@ -1,4 +1,4 @@
-r"""Tokenizer and vocabulary.
+r"""Tokenizer.
 
 Tokenizer: lower-case; Gutenberg's ``_italics_`` underscores removed; a token is
 a run of letters/digits of any script with inner apostrophes (``don't``, ``o'er``,
@@ -8,21 +8,15 @@ Unicode-aware (``[^\W_]`` is "a letter or digit of any script"), so no extra lib
 is needed for this rule; text is NFC-normalised first so that a composed and a
 decomposed "é" are one token.
 
-Vocabulary: ``<pad> <unk> <sos> <eos>``, the position tokens ``<p1> … <pN>``,
-then the K most frequent training words (ties broken alphabetically, so the
-vocabulary is deterministic).
+The vocabulary built from the tokens is :class:`neuronstats.vocab.Vocab`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
-PAD, UNK, SOS, EOS = "<pad>", "<unk>", "<sos>", "<eos>"
-SPECIALS = (PAD, UNK, SOS, EOS)
 
 
 def tokenize(line: str) -> list[str]:
@@ -31,52 +25,3 @@ def tokenize(line: str) -> list[str]:
         line = unicodedata.normalize("NFC", line).replace("\u2019", "'")
     line = line.lower().replace("_", " ")
     return _TOKEN.findall(line)
-
-
-def position_token(t: int) -> str:
-    return f"<p{t}>"
-
-
-@dataclass
-class Vocab:
-    """Token ↔ id mapping. ``itos[i]`` is the token of id ``i``."""
-
-    itos: list[str]
-    n_positions: int
-
-    def __post_init__(self):
-        self.stoi = {s: i for i, s in enumerate(self.itos)}
-
-    @classmethod
-    def build(cls, token_lists, size: int, n_positions: int) -> "Vocab":
-        counts = Counter(tok for toks in token_lists for tok in toks)
-        return cls.from_words(sorted(counts, key=lambda w: (-counts[w], w))[:size], n_positions)
-
-    @classmethod
-    def from_words(cls, words, n_positions: int) -> "Vocab":
-        """Specials, position tokens, then ``words`` in the order given."""
-        return cls(list(SPECIALS) + [position_token(t) for t in range(1, n_positions + 1)] + list(words),
-                   n_positions)
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    pad_id, unk_id, sos_id, eos_id = 0, 1, 2, 3
-
-    def position_id(self, t: int) -> int:
-        if not 1 <= t <= self.n_positions:
-            raise ValueError(f"position {t} outside 1..{self.n_positions}")
-        return len(SPECIALS) + t - 1
-
-    def encode(self, tokens) -> list[int]:
-        return [self.stoi.get(t, self.unk_id) for t in tokens]
-
-    def decode(self, ids) -> list[str]:
-        return [self.itos[i] for i in ids]
-
-    def to_dict(self) -> dict:
-        return {"itos": self.itos, "n_positions": self.n_positions}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Vocab":
-        return cls(list(d["itos"]), int(d["n_positions"]))

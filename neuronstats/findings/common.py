@@ -17,16 +17,12 @@ import time
 import numpy as np
 from scipy import stats
 
+from neuronstats.stages.candidates import probe_test
+from neuronstats.stages.neuronset import find
+from neuronstats.stages.verify import verify
 from neuronstats.stats.effects import hedges_g, pp_difference
 from neuronstats.stats.row import NullTestResult, stats_row
 from neuronstats.stats.seedlevel import pooled_seed_test, seed_test
-
-
-def paper_for(dataset: str, cell: str, test_id: str, unit: str):
-    """The paper's value for a row (from the claims ledger, :mod:`neuronstats.paper`)."""
-    from neuronstats.paper import paper_value
-
-    return paper_value(dataset, cell, test_id, unit)
 
 
 def _one_sided(st, alternative: str) -> float:
@@ -54,7 +50,8 @@ def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per
     statistic minus its control (or the statistic, without a control), for GRU-vs-LSTM
     comparisons of each cell's own effect.
     ``test_id`` is the test's stable id (the claims ledger and the reports match on it);
-    ``paper_value`` comes from the ledger for this dataset, cell, test and unit.
+    ``paper_value`` is left empty: the paper's numbers are joined on ``test_id`` by the
+    clients (:func:`neuronstats.paper.with_paper_values`); statistics do not know the paper.
 
     ``index``: per seed, the example id of each per-example value (seeds scored on
     subsets of the same test examples: the CI then carries the examples' shared
@@ -67,13 +64,12 @@ def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per
     A row whose control already sits at the bound it would have to pass (e.g. random
     sets zeroed give 0 % and the claim is "less") cannot reject by construction: it
     has no p and says "not testable"."""
-    paper_value = paper_for(dataset, cell, test_id, unit)
     vals = [np.atleast_1d(np.asarray(v, float)) for v in per_seed_values]
     seeds = [i for i, v in enumerate(vals) if len(v)]
     if not seeds:
         return NullTestResult(stats_row(
             dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id, unit=unit, statistic=statistic,
-            estimate=float("nan"), paper_value=paper_value, alpha=alpha, n_seeds=0,
+            estimate=float("nan"), alpha=alpha, n_seeds=0,
             notes=(notes + "; no seed with data").strip("; ")))
     vals = [vals[i] for i in seeds]
     idx = None if index is None else [np.asarray(index[i]) for i in seeds]
@@ -133,7 +129,7 @@ def combined_test(*, dataset, cell, finding, test, test_id, unit, statistic, per
     else:
         notes = "; ".join(x for x in (notes, "CI: seeds + examples", st.note) if x)
     return NullTestResult(stats_row(dataset=dataset, cell=cell, finding=finding, test=test, test_id=test_id,
-                                    unit=unit, statistic=statistic, estimate=st.estimate, paper_value=paper_value,
+                                    unit=unit, statistic=statistic, estimate=st.estimate,
                                     alpha=alpha, n_seeds=st.n_seeds,
                                     n_examples=n_examples if n_examples is not None else st.n_examples, notes=notes,
                                     **fields), effects)
@@ -179,7 +175,7 @@ def pooled_test(*, dataset, cell, finding, test, test_id, statistic, units_data,
            st.note + "; CI: seeds + shared examples")
     return NullTestResult(stats_row(dataset=dataset, cell=cell, finding=finding, test=test + " (pooled over tokens)",
                                     test_id=test_id, unit=unit, statistic=statistic, estimate=st.estimate,
-                                    paper_value=paper_for(dataset, cell, test_id, unit), alpha=alpha,
+                                    alpha=alpha,
                                     n_seeds=st.n_seeds, notes="; ".join(x for x in (notes, how) if x), **fields),
                           tuple(float(x) for x in d))
 
@@ -231,9 +227,6 @@ def one_set_per_seed(ctx, hypothesis, ks):
     nulls, {k: (per-seed outcome arrays, per-seed random-set rates)}, [(NeuronSet,
     examples) per seed]); each k's entry holds per seed the outcomes, the random sets'
     rates, the outcomes' example ids and each example's rate over the random sets."""
-    from neuronstats.stages.neuronset import find
-    from neuronstats.stages.verify import verify
-
     probe, probe_null, per_seed = [], [], []
     by_k = {k: ([], [], [], []) for k in ks}  # per seed: outcomes, random-set rates, example ids, their controls
     for s, model in enumerate(ctx.models):
@@ -277,8 +270,6 @@ def cell_state_probe_tests(ctx, hypothesis, kw, test: str, test_id: str, unit: s
                            note: str = "") -> list[NullTestResult]:
     """LSTM only: the same stage-1 probe as on h, on the cell state c (the paper analyses h;
     c is where an LSTM may keep what a GRU keeps in h). One test, or none for a GRU."""
-    from neuronstats.stages.candidates import probe_test
-
     if "c" not in ctx.models[0].state_names:  # only a cell with a cell state (LSTM) has a c to probe
         return []
     acc, null, acc_b, null_b, n_ex = [], [], [], [], 0
@@ -314,8 +305,6 @@ def oriented_set_values(rec, examples, neurons, sign, lo: int = 0) -> list[np.nd
 
 def subset_recording(rec, examples):
     """The recording restricted to ``examples`` (all per-example arrays sliced)."""
-    import dataclasses
-
     ex = np.asarray(examples)
     cut = {f.name: getattr(rec, f.name)[ex] for f in dataclasses.fields(rec)
            if isinstance(getattr(rec, f.name), np.ndarray)}

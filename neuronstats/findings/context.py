@@ -9,24 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from neuronstats.findings.common import subset_recording
+from neuronstats.findings.settings import FindingsConfig
 from neuronstats.microscope.record import record
-
-
-@dataclass
-class FindingsConfig:
-    n_units: int = 10  # tokens per token-level finding (paper: 50)
-    min_examples: int = 20  # correctly positioned examples per token in every seed
-    n_sets: int = 200  # random-neuron control sets
-    n_null: int = 1000  # positioning: shuffled-(w, T) draws
-    n_perm: int = 1000  # probe label permutations
-    max_examples: int = 1000  # examples per verification (all units pooled)
-    margin: float = 0.10  # equivalence margin (proportion) for "stays" claims
-    x_margin: float = 0.05  # equivalence margin for "x_t negligible"
-    alpha: float = 0.05
-    ci_method: str = "seed_t"
-    seed: int = 0
-    split: bool = True  # choose neuron sets on one half of the test examples, test them on the other
-    all_examples: bool = False  # treat every example as positioned (the untrained-network baseline)
 
 
 @dataclass
@@ -64,8 +49,6 @@ class Context:
 
     def selection_rec(self, s: int):
         """Seed s's recording of the selection half: neuron sets are chosen on it."""
-        from neuronstats.findings.common import subset_recording
-
         if s not in self._selection:
             self._selection[s] = subset_recording(self.recs[s], self.select_idx) if self.cfg.split else self.recs[s]
         return self._selection[s]

@@ -14,6 +14,7 @@ set value against t for each T, with 95 % t-intervals over examples."""
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 from scipy.stats import rankdata
 
 from neuronstats.findings.common import (
@@ -25,6 +26,7 @@ from neuronstats.findings.common import (
     selectivity_test,
 )
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Figure, Finding
 from neuronstats.stages.hypothesis import counting
 from neuronstats.stats.bootstrap import multi_bootstrap
 from neuronstats.stats.controls import control_sets
@@ -84,8 +86,6 @@ def rate_vs_T(rec, examples, neurons, rho, min_T: int = 3) -> tuple[float, int]:
 def curves_by_T(rec, examples, neurons, rho, min_examples: int = 10) -> dict:
     """Fig. 3 data: for each T with ≥ ``min_examples`` examples, the mean oriented set
     value at t = 0..T−1 and its 95 % t-interval over examples."""
-    from scipy import stats
-
     sign = np.sign(np.nanmean(rho, 0))
     out = {}
     for T in np.unique(rec.T[examples, 0]):
@@ -162,3 +162,21 @@ def counting_finding(ctx, ks=(1, 2, 3)) -> FindingResult:
                                      f"equivalence within +-{100 * ctx.cfg.margin:.0f} % of the "
                                      f"mean rate per unit T (TOST over seeds); examples with T >= 3"))
     return FindingResult("counting", tests, figures)
+
+FINDING = Finding(
+    name="counting", verb="counting", run=counting_finding,
+    summary="Finding 2: a set of neurons counts the steps left to T",
+    hypotheses=("counting",),
+    verifications=("replace the set at T-1 by its value at T-1-k",),
+    tests=("counting.probe", "counting.probe_c", "counting.selectivity", "counting.shift", "counting.drop_vs_T",
+           "counting.monotone", "counting.rate_vs_T"),
+    claims=("counting-k1-gutenberg", "counting-k1-lyrics", "counting-k2-gutenberg", "counting-k2-lyrics",
+            "counting-k3-gutenberg", "counting-k3-lyrics", "counting-drop-grows-with-T", "counting-monotone",
+            "counting-constant-rate"),
+    figures=(Figure("fig3_counting", "counting_curves", "Fig. 3, counting neurons",
+                    "The counting set's mean oriented value against t, one line per target position T, with 95 % "
+                    "bands over examples. Look for lines that move steadily from t = 0 and reach the same level "
+                    "at t = T−1 whatever T is (the set counts the steps left to T); lines that overlap or stay "
+                    "flat mean it does not.",
+                    "neuronstats.report.figures:counting_curves_figure"),),
+)

@@ -21,6 +21,7 @@ import torch
 from neuronstats.errors import InsufficientData
 from neuronstats.findings.common import combined_test, each_unit, units
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Figure, Finding
 from neuronstats.stages.hypothesis import storing, triggering
 from neuronstats.stages.neuronset import find, outputting_set
 from neuronstats.stats.controls import control_sets
@@ -114,3 +115,20 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
                                        statistic=f"mean {gate}", per_seed_values=vals, index=ids,
                                        notes="descriptive: the unmasked reference of the two tests above"))
     return FindingResult("gates", tests)
+
+FINDING = Finding(
+    name="gates", verb="gates", run=gates_finding, token_level=True, gates=("z", "r"),
+    summary="§5: the triggering set drives the update gate of outputting and the reset gate of storing neurons",
+    verifications=("keep only the triggering set", "mask the triggering set"),
+    tests=("gates.z_keep_trigger", "gates.r_keep_trigger", "gates.z_masked_trigger", "gates.r_masked_trigger",
+           "gates.z_all", "gates.r_all"),
+    claims=("gates-z-keep-trigger", "gates-r-keep-trigger", "gates-z-masked", "gates-r-masked", "gates-z-clean",
+            "gates-r-clean"),
+    figures=(Figure("fig5_gates", "rows", "Fig. 5, gates",
+                    "Per token, the update gate z on outputting neurons (left) and the reset gate r on storing "
+                    "neurons (right) in h_(T−1): all neurons kept (grey), only the triggering set kept (blue, seed "
+                    "CI), only random sets of the same size kept (orange), the paper's value for token 'i' (red "
+                    "dashes). Look for blue bars apart from the orange ones: only then does the triggering set, "
+                    "rather than any set of its size, drive the gates.",
+                    "neuronstats.report.figures:gates_figure"),),
+)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuronstats.findings.common import paper_for
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Finding
 from neuronstats.microscope.intervene import RandomInputs, run
 from neuronstats.stats.effects import tost
 from neuronstats.stats.row import stats_row
@@ -33,8 +33,15 @@ def inputs_finding(ctx) -> FindingResult:
                     effect_size=-100 * t.estimate,
                     effect_size_kind="pp change vs clean", n_seeds=len(accs),
                     n_examples=int(sum(len(a) for a in accs)),
-                    paper_value=paper_for(ctx.dataset, ctx.cell, "x_t.random_inputs", "all tokens"),
                     notes=f"correctly positioned examples; TOST on the per-seed drop, margin "
                           f"+-{100 * ctx.cfg.x_margin:.0f} pp (why: the paper calls a drop from 98.5 to 98.0 % "
                           f"negligible; a margin of a few pp keeps its claim testable on {len(accs)} seeds)")
     return FindingResult("x_t negligible", [row])
+
+FINDING = Finding(
+    name="x_t negligible", verb="inputs", run=inputs_finding,
+    summary="§5: the decoder's input tokens x_t barely matter",
+    verifications=("replace every decoder input by a random token",),
+    tests=("x_t.random_inputs",),
+    claims=("x-t-negligible",),
+)

@@ -10,6 +10,7 @@ import numpy as np
 
 from neuronstats.findings.common import combined_test, each_unit, pooled_test, units
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Finding
 from neuronstats.stages.neuronset import outputting_set
 from neuronstats.stages.verify import verify
 from neuronstats.stats.controls import control_sets
@@ -70,3 +71,12 @@ def outputting_finding(ctx, tokens=None, fraction: float = 0.2) -> FindingResult
         if row is not None:
             tests.append(row)
     return FindingResult("outputting", tests)
+
+FINDING = Finding(
+    name="outputting", verb="outputting", run=outputting_finding, token_level=True,
+    summary="Finding 4: a set of neurons writes w at T",
+    hypotheses=("outputting",),
+    verifications=("zero the set at T", "keep only the set at T"),
+    tests=("outputting.zero", "outputting.keep_only", "outputting.near_pm1"),
+    claims=("outputting-zero", "outputting-keep-only", "outputting-near-pm1"),
+)

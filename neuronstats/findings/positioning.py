@@ -17,8 +17,9 @@ import dataclasses
 
 import numpy as np
 
-from neuronstats.model.decode import greedy_decode
-from neuronstats.paper import paper_value
+from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Finding
+from neuronstats.model.decode import greedy_decode, positioned
 from neuronstats.stats.effects import pp_difference
 from neuronstats.stats.row import NullTestResult, stats_row
 from neuronstats.stats.seedlevel import seed_test
@@ -68,8 +69,6 @@ def with_controls(ex, donor=None):
 def positioning_tests(dataset: str, cell: str, models, ex, n_null: int = 1000, alpha: float = 0.05,
                      ci_method: str = "seed_t", seed: int = 0, device="cpu") -> list[NullTestResult]:
     """One test; its seed effects are per seed the accuracy minus the stricter control."""
-    from neuronstats.model.decode import positioned
-
     hits, outs = hits_per_seed(models, ex, device)
     donor = np.random.default_rng(seed).permutation(len(ex))
     swapped, none = with_controls(ex, donor), with_controls(ex)
@@ -98,7 +97,6 @@ def positioning_tests(dataset: str, cell: str, models, ex, n_null: int = 1000, a
         effect_size=pp_difference(st.estimate, st.null_mean), effect_size_kind="pp vs control", p_value=st.p_value,
         alternative="greater",
         alpha=alpha, n_seeds=len(models), n_examples=len(ex), n_null=len(ex),
-        paper_value=paper_value(dataset, cell, "positioning.accuracy", unit),
         notes=(f"greedy decoding, same test examples for every seed; control (the stricter): re-decoded with "
                f"{name} ({100 * np.mean(means[name]):.1f} %); with {other}: {100 * np.mean(means[other]):.1f} %; "
                f"chance that w sits at T of shuffled (w, T): {100 * chance.mean():.1f} %; seed-level two-sided "
@@ -106,3 +104,19 @@ def positioning_tests(dataset: str, cell: str, models, ex, n_null: int = 1000, a
 
 
 TEST = "w at T vs re-decoded without its (w, T)"
+
+
+def positioning_finding(ctx) -> FindingResult:
+    """Positioning as a finding like the others (one test)."""
+    return FindingResult("positioning", positioning_tests(
+        ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
+        ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed))
+
+
+FINDING = Finding(
+    name="positioning", verb="positioning", run=positioning_finding,
+    summary="The model puts w at T because it was told to",
+    verifications=("re-decode with another example's (w, T), and with none",),
+    tests=("positioning.accuracy",),
+    claims=("pos-gutenberg-gru", "pos-lyrics-gru", "pos-lstm", "pos-2tokens"),
+)

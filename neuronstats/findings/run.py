@@ -5,31 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from neuronstats.errors import InsufficientData
-from neuronstats.findings.counting import counting_finding
-from neuronstats.findings.gates import gates_finding
-from neuronstats.findings.inputs import inputs_finding
-from neuronstats.findings.outputting import outputting_finding
-from neuronstats.findings.positioning import positioning_tests
+from neuronstats.findings import registry
 from neuronstats.findings.result import FindingResult
-from neuronstats.findings.storing import storing_finding
-from neuronstats.findings.triggering import triggering_finding
 from neuronstats.stats.compare import compare_cells
 from neuronstats.stats.row import stats_row
 
-
-def positioning_finding(ctx) -> FindingResult:
-    """Positioning as a finding like the others (one test)."""
-    return FindingResult("positioning", positioning_tests(
-        ctx.dataset, ctx.cell, ctx.models, ctx.ex, n_null=ctx.cfg.n_null, alpha=ctx.cfg.alpha,
-        ci_method=ctx.cfg.ci_method, seed=ctx.cfg.seed))
-
-
 # Every finding has one contract: ``fn(ctx) -> FindingResult`` (its tests, each a stats
 # row with its seeds' effects, and its figures' data); it reads the context and changes
-# nothing. Token-level findings also take ``tokens=``.
-FINDINGS = {"positioning": positioning_finding, "storing": storing_finding, "counting": counting_finding,
-            "triggering": triggering_finding, "outputting": outputting_finding, "x_t negligible": inputs_finding,
-            "gates": gates_finding}
+# nothing. Token-level findings also take ``tokens=``. The findings are those of the
+# registry (neuronstats.findings.registry).
 
 
 def run_finding(name: str, ctx, **options) -> FindingResult:
@@ -37,7 +21,7 @@ def run_finding(name: str, ctx, **options) -> FindingResult:
     finding the data cannot support (e.g. too few correctly positioned examples) gives
     one row saying why, with no estimate, and nothing for the comparisons."""
     try:
-        result = FINDINGS[name](ctx, **options)
+        result = registry.get(name).run(ctx, **options)
     except InsufficientData as exc:
         result, reason = None, str(exc)
     else:
@@ -53,7 +37,7 @@ def run_finding(name: str, ctx, **options) -> FindingResult:
 
 def findings_rows(ctx, only=None) -> dict:
     """finding name -> list of stats rows (positioning included)."""
-    return {name: run_finding(name, ctx).rows for name in FINDINGS if only is None or name in only}
+    return {name: run_finding(name, ctx).rows for name in registry.names() if only is None or name in only}
 
 
 def compare_rows(dataset: str, values_a: dict, values_b: dict, a: str = "gru", b: str = "lstm",

@@ -23,6 +23,7 @@ from neuronstats.findings.common import (
     units,
 )
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Figure, Finding
 from neuronstats.stages.hypothesis import storing
 from neuronstats.stages.neuronset import find
 from neuronstats.stages.verify import verify
@@ -232,3 +233,20 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
         tests.append(size)
     figures = {"storing_pca": pca_points(ctx.recs[0], tokens, seed0_sets, seed=ctx.cfg.seed)}
     return FindingResult("storing", tests, figures)
+
+FINDING = Finding(
+    name="storing", verb="storing", run=storing_finding, token_level=True,
+    summary="Finding 1: a set of neurons holds which token to place, from the source until T-1",
+    hypotheses=("storing",),
+    verifications=("zero the set at T-1", "replace the set at T-1 by its value at T-2"),
+    tests=("storing.probe", "storing.probe_c", "storing.selectivity", "storing.zero", "storing.previous",
+           "storing.previous_tost", "storing.stable", "storing.position_independent", "storing.size"),
+    claims=("storing-probe", "storing-zero-gutenberg", "storing-zero-lyrics", "storing-previous-gutenberg",
+            "storing-previous-lyrics", "storing-stable", "storing-position-independent", "storing-size"),
+    figures=(Figure("fig2_storing_pca", "storing_pca", "Fig. 2, storing neurons",
+                    "The storing set's states h_t for −1 ≤ t ≤ T−1 on their first two principal components. "
+                    "Left, coloured by the token w being positioned: look for one cluster per token (the set "
+                    "holds which word to place). Right, coloured by t: look for no drift inside a cluster (the "
+                    "value is held unchanged until T−1).",
+                    "neuronstats.report.figures:storing_pca_figure"),),
+)

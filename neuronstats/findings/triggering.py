@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from neuronstats.findings.common import combined_test, one_set_per_seed, probe_second, selectivity_test
 from neuronstats.findings.result import FindingResult
+from neuronstats.findings.spec import Finding
 from neuronstats.stages.hypothesis import triggering
 
 
@@ -26,3 +27,12 @@ def triggering_finding(ctx, ks=(1, 2, 3, 4)) -> FindingResult:
                                    per_seed_null=early[k][1], index=early[k][2], index_control=early[k][3],
                                    notes="examples with T >= k + 1; null: the same copy on random sets"))
     return FindingResult("triggering", tests)
+
+FINDING = Finding(
+    name="triggering", verb="triggering", run=triggering_finding,
+    summary="Finding 3: a set of neurons fires one step before w is output",
+    hypotheses=("triggering",),
+    verifications=("copy the set's values at T-1 into step T-1-k",),
+    tests=("triggering.probe", "triggering.selectivity", "triggering.early"),
+    claims=tuple(f"triggering-k{k}-{d}" for k in (1, 2, 3, 4) for d in ("gutenberg", "lyrics")),
+)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from neuronstats.data.examples import Examples
+from neuronstats.examples import Examples
 from neuronstats.microscope.record import record, resolve_step
 
 OPS = ("zero", "from_step", "from_example", "value", "add", "keep_only")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from neuronstats.data.examples import Examples
+from neuronstats.examples import Examples
 
 
 @dataclass
@@ -97,28 +97,27 @@ class Recording:
         return self.at(ex, ts, which), ex, ts
 
 
-def save_recording(rec: Recording, path) -> None:
-    """Write a recording as a compressed ``.npz`` (atomic)."""
-    from neuronstats import io
-
+def recording_arrays(rec: Recording) -> dict:
+    """A recording as named arrays (what :func:`neuronstats.io.save_recording` writes), its
+    metadata as a JSON string under ``meta``."""
     arrays = {"enc_h": rec.enc_h, "dec_h": rec.dec_h, "outputs": rec.outputs, "p_w": rec.p_w, "w": rec.w,
               "T": rec.T, "src_len": rec.src_len, "correct": rec.correct}
     arrays.update({f"gate_{k}": v for k, v in rec.gates.items()})
     if rec.enc_c is not None:
         arrays.update(enc_c=rec.enc_c, dec_c=rec.dec_c)
-    meta = np.array(json.dumps({"mode": rec.mode, "cell": rec.cell, **rec.meta,
-                                "time_index": "enc_h[:, L-1+t] for t<=0; dec_h[:, t-1] for t>=1"}))
+    arrays["meta"] = np.array(json.dumps({"mode": rec.mode, "cell": rec.cell, **rec.meta,
+                                          "time_index": "enc_h[:, L-1+t] for t<=0; dec_h[:, t-1] for t>=1"}))
+    return arrays
 
-    io.write_npz(path, meta=meta, **arrays)
 
-
-def load_recording(path) -> Recording:
-    with np.load(path) as z:
-        meta = json.loads(str(z["meta"]))
-        gates = {k[5:]: z[k] for k in z.files if k.startswith("gate_")}
-        return Recording(meta.pop("mode"), meta.pop("cell"), z["enc_h"], z["dec_h"], gates, z["outputs"], z["p_w"],
-                         z["w"], z["T"], z["src_len"], z["enc_c"] if "enc_c" in z.files else None,
-                         z["dec_c"] if "dec_c" in z.files else None, meta)
+def recording_from_arrays(z) -> Recording:
+    """The inverse of :func:`recording_arrays` (``z``: a mapping of arrays, e.g. an open ``.npz``)."""
+    files = list(z.keys()) if hasattr(z, "keys") else z.files
+    meta = json.loads(str(z["meta"]))
+    gates = {k[5:]: z[k] for k in files if k.startswith("gate_")}
+    return Recording(meta.pop("mode"), meta.pop("cell"), z["enc_h"], z["dec_h"], gates, z["outputs"], z["p_w"],
+                     z["w"], z["T"], z["src_len"], z["enc_c"] if "enc_c" in files else None,
+                     z["dec_c"] if "dec_c" in files else None, meta)
 
 
 _REL = re.compile(r"^\s*T\s*([+-]\s*\d+)?\s*$")

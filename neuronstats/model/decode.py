@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from neuronstats.data.examples import Examples
+from neuronstats.examples import Examples
 
 
 @torch.no_grad()

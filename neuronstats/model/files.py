@@ -20,12 +20,13 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 
 from neuronstats import io
 from neuronstats.config import RunConfig, config_from_dict
-from neuronstats.data.tokenize import Vocab
 from neuronstats.errors import InputError
 from neuronstats.model.seq2seq import Seq2Seq
+from neuronstats.vocab import Vocab
 
 WEIGHTS = "model.safetensors"
 META = "model.json"
@@ -57,8 +58,6 @@ def has_model(run_dir) -> bool:
 def save_model(run_dir, model: Seq2Seq, vocab: Vocab, cfg: RunConfig, **facts) -> Path:
     """Write ``model.safetensors`` and ``model.json`` (atomically, weights first) into
     ``run_dir``; ``facts`` (key, test accuracy, ...) go into the JSON. Returns the JSON path."""
-    from safetensors.torch import save_file
-
     run_dir = Path(run_dir)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     io._atomic(run_dir / WEIGHTS, lambda tmp: save_file(state, tmp, metadata={"format": FORMAT}))
@@ -98,8 +97,6 @@ def _read_legacy(path: Path) -> tuple[dict, dict, dict]:
 
 
 def _read_new(path: Path) -> tuple[dict, dict, dict]:
-    from safetensors.torch import load_file
-
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -12,12 +12,14 @@ States are tuples: ``(h,)`` for a GRU, ``(h, c)`` for an LSTM, each ``(batch, hi
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from neuronstats.data.tokenize import Vocab
 from neuronstats.model.cells import adapter_for
+from neuronstats.vocab import Vocab
 
 
 class Seq2Seq(nn.Module):
@@ -56,8 +58,6 @@ class Seq2Seq(nn.Module):
         copied once as batch-first, weights included). ``decoder_embedding``: the decoder's
         input map when it differs from the encoder's (any module from ids to vectors, e.g.
         an embedding followed by a ReLU, as in the PyTorch seq2seq tutorial)."""
-        import copy
-
         adapter = adapter_for(decoder)
         if adapter_for(encoder) is not adapter:
             raise ValueError(f"encoder ({type(encoder).__name__}) and decoder ({type(decoder).__name__}) "

@@ -22,8 +22,10 @@ training pairs seen (``history_curve`` in metrics.json): the learning curve.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +37,16 @@ from tqdm.auto import tqdm
 
 from neuronstats import io
 from neuronstats.config import RunConfig, dump_config
-from neuronstats.data.examples import Dataset, Examples, prepare
-from neuronstats.data.tokenize import Vocab
+from neuronstats.data.cache import cache_root, data_key, prepare
+from neuronstats.data.examples import Dataset
 from neuronstats.errors import InputError
+from neuronstats.examples import Examples
+from neuronstats.hardware import matmul_ceiling
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.files import has_model, model_file, read_model, save_model
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.model.store import find_in_store
+from neuronstats.vocab import Vocab
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +174,6 @@ def load_with_data(path, data_dir=None, cache_dir=None):
 
 def model_key(cfg: RunConfig, data_key: str, parent_key: str = "") -> str:
     """The content key of a trained model: config, data content, parent, code version."""
-    import hashlib
-
     blob = f"{cfg.hash()}|{data_key}|{parent_key}|train-v{TRAIN_VERSION}"
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -178,8 +181,6 @@ def model_key(cfg: RunConfig, data_key: str, parent_key: str = "") -> str:
 def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None = None, store=None) -> Path:
     """Where the model for ``cfg`` is: in the shipped ``store`` (by content key), else in
     the cache (or will be trained into it)."""
-    from neuronstats.data.cache import cache_root
-
     if key is None:
         key = resolve_key(cfg, data_dir)
     if store is not None and (shipped := find_in_store(store, key)) is not None:
@@ -191,8 +192,6 @@ def run_dir_for(cfg: RunConfig, cache_dir=None, data_dir=None, key: str | None =
 
 def resolve_key(cfg: RunConfig, data_dir=None) -> str:
     """The model key, computing the data keys (content hashes) of cfg and its parents."""
-    from neuronstats.data.cache import data_key
-
     parent = resolve_key(cfg.init, data_dir) if cfg.init is not None else ""
     return model_key(cfg, data_key(cfg.data, data_dir), parent)
 
@@ -208,8 +207,6 @@ def _set_threads(cfg: RunConfig) -> None:
     """One torch thread per process when several train at once (``threads = 1``), all
     cores for one process alone (``threads = 0``): an oversubscribed torch on a busy
     2-core machine was measured about 60× slower."""
-    import os
-
     torch.set_num_threads(cfg.train.threads or max(1, len(os.sched_getaffinity(0))))
 
 
@@ -361,8 +358,6 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
     # would divide by a number the run never saw.
     ceiling = None
     if str(device) == "cpu":
-        from neuronstats.bench import matmul_ceiling
-
         ceiling = matmul_ceiling(repeats=5)
     metrics = {"config_hash": cfg.hash(), "model_key": key, "data_key": ds.key, "parent_key": parent.key if parent
                else "", "train_version": TRAIN_VERSION, "name": cfg.name, "device": device_description(device),
@@ -398,8 +393,6 @@ def _log(log, msg: str) -> None:
 
 
 def _data_key(cfg: RunConfig, data_dir) -> str:
-    from neuronstats.data.cache import data_key
-
     return data_key(cfg.data, data_dir)
 
 

@@ -64,7 +64,7 @@ def _save(fig, stem) -> list:
     return paths
 
 
-def storing_pca_figure(data: dict, stem, title: str = "", token_names=None) -> list:
+def storing_pca_figure(data: dict, stem, title: str = "", vocab=None) -> list:
     """Fig. 2: storing-set states over −1 ≤ t ≤ T−1 on two principal components,
     coloured by the positioned token (left) and by t (right)."""
     if not data or not data.get("pc2"):
@@ -75,7 +75,7 @@ def storing_pca_figure(data: dict, stem, title: str = "", token_names=None) -> l
     cmap = plt.get_cmap("tab10")
     for i, w in enumerate(dict.fromkeys(tok.tolist())):
         m = tok == w
-        name = token_names.get(w, w) if token_names else w
+        name = vocab.get(w, w) if vocab else w
         axes[0].scatter(pc1[m], pc2[m], s=5, alpha=0.5, color=cmap(i % 10), label=str(name))
     axes[0].legend(fontsize=7, markerscale=3, title="token w", title_fontsize=7)
     sc = axes[1].scatter(pc1, pc2, c=t, s=5, alpha=0.5, cmap="viridis")
@@ -89,7 +89,7 @@ def storing_pca_figure(data: dict, stem, title: str = "", token_names=None) -> l
     return _save(fig, stem)
 
 
-def counting_curves_figure(data: dict, stem, title: str = "", max_curves: int = 10) -> list:
+def counting_curves_figure(data: dict, stem, title: str = "", vocab=None, max_curves: int = 10) -> list:
     """Fig. 3: the counting set's mean oriented value against t for each T, with 95 %
     t-interval bands over examples."""
     if not data:
@@ -111,7 +111,7 @@ def counting_curves_figure(data: dict, stem, title: str = "", max_curves: int = 
     return _save(fig, stem)
 
 
-def gates_figure(gates: pd.DataFrame, stem, title: str = "") -> list:
+def gates_figure(gates: pd.DataFrame, stem, title: str = "", vocab=None) -> list:
     """Fig. 5: per token, z on outputting neurons and r on storing neurons with all neurons
     kept in h_(T−1), with only the triggering set kept (seed CI) and with only random sets
     of the same size kept (control mean), beside the paper's values for its token "i"."""

@@ -27,6 +27,7 @@ import pandas as pd
 
 from neuronstats import io
 from neuronstats.errors import InputError
+from neuronstats.findings import registry
 from neuronstats.report.figures import table1_figure, table1_frame
 from neuronstats.report.ledger import VERDICTS, ledger
 from neuronstats.report.power import power_table
@@ -38,7 +39,6 @@ from neuronstats.report.sensitivity import (
     respectively_readings,
 )
 from neuronstats.report.tables import _tex, latex_table
-from neuronstats.study import FINDING_NAMES
 
 COLORS = {"supported": "#d8f0d8", "weaker than reported": "#fff2c8", "not supported": "#f4d6d6",
           "contradicted": "#e8b0b0", "not testable here": "#e6e6e6"}
@@ -62,29 +62,18 @@ POINT_STATISTICS = frozenset({"balanced-accuracy difference", "accuracy differen
 COMPARISON_STATISTIC = "difference of seed means"  # trained vs untrained, GRU vs LSTM: in the base test's unit
 
 # the figures a study writes (neuronstats.study.write_reports), the finding each belongs to,
-# and what a reviewer should look for in it
-FIGURES = {
-    "fig2_storing_pca": ("storing", "Fig. 2, storing neurons",
-                         "The storing set's states h_t for −1 ≤ t ≤ T−1 on their first two principal components. "
-                         "Left, coloured by the token w being positioned: look for one cluster per token (the set "
-                         "holds which word to place). Right, coloured by t: look for no drift inside a cluster (the "
-                         "value is held unchanged until T−1)."),
-    "fig3_counting": ("counting", "Fig. 3, counting neurons",
-                      "The counting set's mean oriented value against t, one line per target position T, with 95 % "
-                      "bands over examples. Look for lines that move steadily from t = 0 and reach the same level "
-                      "at t = T−1 whatever T is (the set counts the steps left to T); lines that overlap or stay "
-                      "flat mean it does not."),
-    "fig5_gates": ("gates", "Fig. 5, gates",
-                   "Per token, the update gate z on outputting neurons (left) and the reset gate r on storing "
-                   "neurons (right) in h_(T−1): all neurons kept (grey), only the triggering set kept (blue, seed "
-                   "CI), only random sets of the same size kept (orange), the paper's value for token 'i' (red "
-                   "dashes). Look for blue bars apart from the orange ones: only then does the triggering set, "
-                   "rather than any set of its size, drive the gates."),
-    "table1": ("", "Table 1 as a figure",
-               "Per dataset and cell, our verification accuracy with its seed-level 95 % CI (blue), the mean of "
-               "its null or control (grey bar), the same test on the untrained networks (grey diamond) and the "
-               "paper's value (red ×). Look for blue dots near the red crosses and far from the grey marks."),
-}
+# and what a reviewer should look for in it: each finding declares its own (its Figure specs)
+TABLE1 = ("", "Table 1 as a figure",
+          "Per dataset and cell, our verification accuracy with its seed-level 95 % CI (blue), the mean of "
+          "its null or control (grey bar), the same test on the untrained networks (grey diamond) and the "
+          "paper's value (red ×). Look for blue dots near the red crosses and far from the grey marks.")
+
+
+def figures() -> dict:
+    """stem -> (finding, title, caption) of every figure a study writes."""
+    out = {fig.stem: (f.name, fig.title, fig.caption) for f in registry.all_findings() for fig in f.figures}
+    return {**out, "table1": TABLE1}
+
 
 ROW_GROUPS = (  # how the rows of one finding are folded, per dataset
     ("trained", "trained models"),
@@ -226,7 +215,7 @@ def study_figures(results_dir: Path, datasets) -> list[Path]:
 
 def _figure_kind(path: Path) -> tuple[str, str, str, str]:
     """(finding, title, what to look for, cell) of a figure file, by its stem."""
-    for prefix, (finding, title, text) in FIGURES.items():
+    for prefix, (finding, title, text) in figures().items():
         if path.stem.startswith(prefix):
             return finding, title, text, path.stem[len(prefix):].strip("_")
     return "", path.stem.replace("_", " "), "", ""
@@ -530,7 +519,7 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
     by_finding: dict = {}
     for p in figures:
         by_finding.setdefault(_figure_kind(p)[0] if p.stem != "table1" else "table1", []).append(p)
-    order = ["positioning", *FINDING_NAMES]  # the paper's order, whatever order the rows come in
+    order = registry.names()  # the paper's order, whatever order the rows come in
     findings = sorted(dict.fromkeys(summary.finding.astype(str)),
                       key=lambda f: order.index(f) if f in order else len(order))
     calibrations = [c for c in sorted((results_dir / "calibration").glob("calibration_*.csv"))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from neuronstats.paper import claims as load_claims
+from neuronstats.paper import deviations
 from neuronstats.report.ledger import ledger
 
 COLUMNS = ("claim_id", "dataset", "reading", "value", "is_study_reading", "estimate", "ci_low", "ci_high", "verdict",
@@ -94,8 +95,6 @@ def deviations_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The deviations from the paper (:func:`neuronstats.paper.deviations`), each with its
     sensitivity result: which claims change verdict under the readings that test it, or
     "no verdict changes", or "not run" / "no reading" where nothing tests it."""
-    from neuronstats.paper import deviations
-
     out = deviations().copy()
     results = []
     for dev in out.itertuples():

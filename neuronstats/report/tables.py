@@ -8,6 +8,7 @@ beside ours.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -82,8 +83,6 @@ def to_latex(rows_or_frame, caption: str = "", label: str = "", digits: int = 3)
 
 def write_tables(rows_or_frame, stem, caption: str = "") -> tuple:
     """``stem.csv`` and ``stem.tex``; returns their paths."""
-    from pathlib import Path
-
     stem = Path(stem)
     to_csv(rows_or_frame, stem.with_suffix(".csv"))
     io.write_text(stem.with_suffix(".tex"), to_latex(rows_or_frame, caption=caption, label=f"tab:{stem.name}"))

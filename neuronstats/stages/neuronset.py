@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from neuronstats import io
+from neuronstats.stages.attribution import stage2
+from neuronstats.stages.candidates import stage1
 
 
 @dataclass
@@ -25,9 +26,6 @@ class NeuronSet:
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else o)
 
-    def save(self, path) -> None:
-        io.write_text(path, self.to_json() + "\n")
-
     @classmethod
     def load(cls, path) -> "NeuronSet":
         with open(path) as fh:
@@ -37,9 +35,6 @@ class NeuronSet:
 def find(model, rec, hypothesis, n_candidates=None, keep: float = 0.5, n_perm: int = 1000, max_states: int = 5000,
          ig_examples: int = 500, n_steps: int = 50, seed: int = 0, model_id: str = "") -> NeuronSet:
     """Stages 1–2 for one hypothesis on one recording → NeuronSet."""
-    from neuronstats.stages.attribution import stage2
-    from neuronstats.stages.candidates import stage1
-
     X, y, groups, t, types = hypothesis.data(rec)
     s1 = stage1(X, y, groups, types, n_candidates=n_candidates, max_states=max_states, n_perm=n_perm, seed=seed,
                 t=t, T=rec.T[groups, 0])

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from neuronstats.stats.effects import hedges_g
 
@@ -49,8 +50,6 @@ def seed_label_permutation(a, b, alternative: str = "two-sided", max_exact: int 
     (``studentized``) or the raw difference of means; the two-sided p is twice the
     smaller one-sided p (scipy's rule). Returns (p, null); with fewer than two seeds on
     a side there is no permutation test: (nan, an empty null)."""
-    from scipy import stats
-
     a, b = np.asarray(a, float), np.asarray(b, float)
     if min(len(a), len(b)) < 2:
         return float("nan"), np.array([])
@@ -72,8 +71,6 @@ def compare_cells(seed_values_a, seed_values_b, n_boot: int = 1000, seed: int = 
     permutation's floor (2/252 two-sided) makes Holm families of ≥ 7 rows unable to
     reject. ``null_mean``/``null_ci_high`` describe the exact seed-label permutation
     distribution of the difference, for reference."""
-    from scipy import stats
-
     a = [np.atleast_1d(np.asarray(v, float)) for v in seed_values_a]
     b = [np.atleast_1d(np.asarray(v, float)) for v in seed_values_b]
     ma, mb = np.array([v.mean() for v in a]), np.array([v.mean() for v in b])

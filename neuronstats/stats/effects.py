@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pingouin as pg
+from statsmodels.stats.weightstats import DescrStatsW, ttost_ind
 
 
 def pp_difference(rate, reference) -> float:
@@ -56,8 +57,6 @@ def tost(x, y=None, low: float = -0.05, high: float = 0.05, paired: bool = False
     >>> tost([0.02] * 4, low=-0.05, high=0.05).p_value  # seeds that agree exactly: a clear answer
     0.0
     """
-    from statsmodels.stats.weightstats import DescrStatsW, ttost_ind
-
     x = np.asarray(x, float)
     if low >= high:
         raise ValueError("need low < high")

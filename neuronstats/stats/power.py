@@ -10,6 +10,7 @@ sample).
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 
 
@@ -34,8 +35,6 @@ def claim_rule_power(effect: float, se: float, n_seeds: int = 5, untrained_effec
     untrained baseline is given, the trained effects must also beat the untrained ones
     (Welch over seeds, same side). Returns ``{"row": power of the row alone, "claim":
     power of the whole rule}``."""
-    from scipy import stats
-
     rng = np.random.default_rng(seed)
     sd = se * np.sqrt(n_seeds)
     sign = 1.0 if direction == "greater" else -1.0

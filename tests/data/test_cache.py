@@ -4,8 +4,7 @@ the same arrays; an edited corpus misses."""
 import numpy as np
 
 from neuronstats.config import DataConfig
-from neuronstats.data.cache import cache_root, data_key
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import cache_root, data_key, prepare
 
 
 def test_cache_hit_gives_the_same_arrays_and_an_edit_misses(tmp_path, monkeypatch):

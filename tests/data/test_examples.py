@@ -2,17 +2,17 @@ import numpy as np
 import pytest
 
 from neuronstats.config import DataConfig
+from neuronstats.data.cache import prepare
 from neuronstats.data.corpora import Document
 from neuronstats.data.examples import (
     Pair,
     assert_no_leak,
     make_examples,
     make_pairs,
-    prepare,
     split_pairs,
 )
-from neuronstats.data.tokenize import Vocab
 from neuronstats.errors import InputError
+from neuronstats.vocab import Vocab
 
 
 def test_pairs_are_consecutive_nonempty_bounded_and_deduplicated():

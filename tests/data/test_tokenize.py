@@ -1,4 +1,5 @@
-from neuronstats.data.tokenize import Vocab, position_token, tokenize
+from neuronstats.data.tokenize import tokenize
+from neuronstats.vocab import Vocab, position_token
 
 
 def test_tokenize_words_punctuation_apostrophes_italics():

@@ -3,9 +3,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from neuronstats.data.examples import prepare
-from neuronstats.findings.context import Context, FindingsConfig
-from neuronstats.findings.run import FINDINGS, compare_rows, findings_rows, run_finding
+from neuronstats.data.cache import prepare
+from neuronstats.findings import registry
+from neuronstats.findings.context import Context
+from neuronstats.findings.run import compare_rows, findings_rows, run_finding
+from neuronstats.findings.settings import FindingsConfig
 from neuronstats.model.train import heldout_examples, train
 from neuronstats.stats.row import rows_to_frame
 from tests.conftest import learnable_config
@@ -29,7 +31,7 @@ def contexts(tmp_path_factory):
 def test_every_finding_returns_well_formed_rows(contexts):
     ctx = contexts["gru"]
     tables = findings_rows(ctx)
-    assert set(tables) == set(FINDINGS)
+    assert set(tables) == set(registry.names())
     for name, rows in tables.items():
         df = rows_to_frame(rows)
         assert len(df) and (df.finding == name).all() and (df.cell == "gru").all()

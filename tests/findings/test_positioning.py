@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.findings.positioning import positioning_tests, shuffled_null
 from neuronstats.model.seq2seq import Seq2Seq
 from neuronstats.model.train import heldout_examples, train

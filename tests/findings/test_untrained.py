@@ -6,7 +6,7 @@ exclude the tested set fail this: 9 % rejections for sets of 8 of 48 neurons.)""
 import numpy as np
 import pytest
 
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.findings.common import combined_test
 from neuronstats.findings.counting import drop_slope, monotonicity
 from neuronstats.findings.positioning import positioning_tests

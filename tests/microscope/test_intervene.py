@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.microscope.intervene import Intervention, Outcomes, RandomInputs, run, sweep
 from neuronstats.model.decode import greedy_decode
 from neuronstats.model.seq2seq import Seq2Seq

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from neuronstats.config import DataConfig
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.errors import InputError
 from neuronstats.model import train as train_mod
 from neuronstats.model.decode import greedy_decode, positioned
@@ -96,7 +96,7 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(tmp_path):
     assert len(accs) == (4 if first_drop is None else first_drop + 1)
     assert res.stopped == ("max_epochs" if first_drop is None else "early_stopping")
     # the kept weights are those of the most accurate epoch: re-evaluating them reproduces it
-    from neuronstats.data.examples import prepare
+    from neuronstats.data.cache import prepare
     from neuronstats.model.decode import positioning_accuracy
 
     ds = prepare(cfg.data)

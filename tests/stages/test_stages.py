@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from neuronstats.data.examples import prepare
+from neuronstats.data.cache import prepare
 from neuronstats.microscope.intervene import run
 from neuronstats.microscope.record import record
 from neuronstats.model.seq2seq import Seq2Seq
@@ -75,7 +75,7 @@ def test_find_verify_and_neuronset_roundtrip(tmp_path):
         ns = find(res.model, rec, hyp, n_perm=99, ig_examples=100)
         assert ns.sizes["filtered"] == len(ns.neurons) <= ns.sizes["candidates"] < ns.sizes["hidden"]
         assert set(ns.neurons) <= set(ns.candidates)
-    ns.save(tmp_path / "ns.json")
+    (tmp_path / "ns.json").write_text(ns.to_json())
     assert NeuronSet.load(tmp_path / "ns.json") == ns
     clean = run(res.model, ex, [()], extra_steps=1).at_T[:, 0]
     results = verify(res.model, ex, ns.neurons, "counting", n_sets=20, clean_correct=clean, ks=(1,))
