@@ -35,12 +35,13 @@ def configs(seeds, tiny: bool, minutes: float):
     study = load_study(ROOT / "analyses" / "paper_scale.toml")
     for seed in seeds:
         cfg = study.config("gutenberg", "gru", seed)
-        cfg.train = dataclasses.replace(cfg.train, device="auto", max_minutes=minutes)
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, device="auto", max_minutes=minutes))
         if tiny:
-            cfg.data = DataConfig(source="synthetic", synth_docs=60, synth_vocab=30, max_len=8, max_test=100)
-            cfg.model = dataclasses.replace(cfg.model, emb=16, hidden=16)
-            cfg.train = dataclasses.replace(cfg.train, max_epochs=1, threads=1)
-            cfg.name = f"tiny-{cfg.name}"
+            cfg = dataclasses.replace(
+                cfg, name=f"tiny-{cfg.name}",
+                data=DataConfig(source="synthetic", synth_docs=60, synth_vocab=30, max_len=8, max_test=100),
+                model=dataclasses.replace(cfg.model, emb=16, hidden=16),
+                train=dataclasses.replace(cfg.train, max_epochs=1, threads=1))
         yield cfg
 
 

@@ -3,6 +3,7 @@ the API or the study, and prints. The parser is :mod:`neuronstats.cli`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tempfile
@@ -52,7 +53,7 @@ def _log_to(path=None):
 def cmd_train(a) -> int:
     cfg = load_config(a.config)
     if a.device:
-        cfg.train.device = a.device
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, device=a.device))
     r = train(cfg, data_dir=a.data_dir, cache_dir=a.cache_dir, progress=not a.quiet, log=_log_to())
     print(f"model: {r.run_dir / 'model.json'}")
     print(f"device: {r.device}; trained {r.train_seconds / 60:.1f} min, {len(r.history)} epochs ({r.stopped})")

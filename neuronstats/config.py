@@ -21,7 +21,7 @@ import tomllib
 from neuronstats.errors import InputError
 
 
-@dataclass
+@dataclass(frozen=True)
 class DataConfig:
     source: str = "synthetic"  # synthetic | gutenberg | lyrics | text
     path: str = ""  # folder / csv / text file; relative paths resolve against --data-dir
@@ -46,14 +46,14 @@ class DataConfig:
     synth_zipf: float = 1.1
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     cell: str = "gru"  # gru | lstm | rnn (config.CELLS)
     emb: int = 128
     hidden: int = 256
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     seed: int = 0
     lr: float = 3e-3
@@ -68,7 +68,7 @@ class TrainConfig:
     threads: int = 0  # >0: torch.set_num_threads
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig:
     """Everything that determines a trained model: data, model, training, seed. Written
     as TOML with the sections ``[data]``, ``[model]``, ``[train]`` (see analyses/).
@@ -247,12 +247,11 @@ def config_from_dict(raw: dict, path=None) -> RunConfig:
         parts[key] = _build(_SECTIONS[key], value, key, path)
     init = raw.get("init") if isinstance(raw.get("init"), dict) else None
     parts.pop("init", None)
-    cfg = RunConfig(**parts)
     if init is not None:
-        cfg.init = config_from_dict(init, path)
+        parts["init"] = config_from_dict(init, path)
     if name is not None:
-        cfg.name = _check_type(name, str, "name", path)
-    return cfg
+        parts["name"] = _check_type(name, str, "name", path)
+    return RunConfig(**parts)
 
 
 def read_toml(path, expected: str) -> dict:

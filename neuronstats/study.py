@@ -145,11 +145,9 @@ class Study:
         """The RunConfig of one model (a fine-tuned dataset's carries its parent's as ``init``)."""
         tmpl = self.datasets[ds] if ds in self.datasets else self.parents[ds]
         train = dataclasses.replace(tmpl.train, seed=seed, **self.cell_train.get(ds, {}).get(cell, {}))
-        cfg = dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell), train=train)
-        cfg.name = f"{ds}-{cell}-s{seed}"
-        if ds in self.dataset_init:
-            cfg.init = self.config(self.dataset_init[ds], cell, seed)
-        return cfg
+        init = self.config(self.dataset_init[ds], cell, seed) if ds in self.dataset_init else tmpl.init
+        return dataclasses.replace(tmpl, model=dataclasses.replace(tmpl.model, cell=cell), train=train,
+                                   name=f"{ds}-{cell}-s{seed}", init=init)
 
     def runs(self):
         for ds in self.datasets:

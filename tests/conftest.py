@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,10 @@ def tiny_config(**train) -> RunConfig:
 def learnable_config(**train) -> RunConfig:
     """A small synthetic model that positions well above chance in a few seconds."""
     cfg = tiny_config(**{"max_epochs": 6, **train})
-    cfg.name = "learn"
-    cfg.data = DataConfig(source="synthetic", synth_docs=300, synth_lines_per_doc=20, synth_vocab=60, max_len=10,
-                          max_eval=500, max_test=500)
-    cfg.model.hidden = cfg.model.emb = 48
-    return cfg
+    return dataclasses.replace(
+        cfg, name="learn", model=dataclasses.replace(cfg.model, hidden=48, emb=48),
+        data=DataConfig(source="synthetic", synth_docs=300, synth_lines_per_doc=20, synth_vocab=60, max_len=10,
+                        max_eval=500, max_test=500))
 
 
 def write_grid(path: Path, cfg: RunConfig, runs: str) -> Path:

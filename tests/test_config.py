@@ -1,13 +1,13 @@
+import dataclasses
+
 import pytest
 
-from neuronstats.config import RunConfig, dump_config, load_config
+from neuronstats.config import DataConfig, ModelConfig, RunConfig, TrainConfig, dump_config, load_config
 from neuronstats.errors import InputError
 
 
 def test_roundtrip_and_stable_hash(tmp_path):
-    cfg = RunConfig(name="x")
-    cfg.model.cell = "lstm"
-    cfg.train.lr = 1e-3
+    cfg = RunConfig(name="x", model=ModelConfig(cell="lstm"), train=TrainConfig(lr=1e-3))
     p = tmp_path / "c.toml"
     p.write_text(dump_config(cfg))
     back = load_config(p)
@@ -39,11 +39,10 @@ def test_bad_config_is_one_clear_error_naming_the_file(tmp_path, text, match):
     ("data", "n_tokens", 5, "n_tokens"), ("data", "drop_lines", "(", "regular expression"),
 ])
 def test_out_of_range_values_fail_before_any_work(tmp_path, section, key, value, match):
-    from neuronstats.config import RunConfig, dump_config, load_config
 
-    cfg = RunConfig()
-    cfg.data.max_len = 8
-    setattr(getattr(cfg, section), key, value)
+
+    cfg = RunConfig(data=DataConfig(max_len=8))
+    cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(getattr(cfg, section), **{key: value})})
     path = tmp_path / "c.toml"
     path.write_text(dump_config(cfg))
     with pytest.raises(InputError, match=match) as exc:

@@ -1,5 +1,6 @@
 """The study engine on Dask: equal to a serial run, and a killed worker's job retried."""
 
+import dataclasses
 import filecmp
 import hashlib
 import os
@@ -48,7 +49,7 @@ def _train_and_sha(cfg, cache_dir):
 
 def test_killed_worker_job_is_retried_with_identical_result(tmp_path):
     cfg = tiny_config(max_epochs=12, patience=12)
-    cfg.data.synth_docs = 150
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, synth_docs=150))
     ref = _train_and_sha(cfg, tmp_path / "ref")
     with dask_session(workers=1) as client:
         pids = list(client.run(os.getpid).values())

@@ -21,7 +21,7 @@ def contexts(tmp_path_factory):
         ds = prepare(cfg.data)
         models = []
         for seed in (0, 1):
-            cfg.train.seed = seed
+            cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, seed=seed))
             models.append(train(cfg, cache_dir=tmp_path_factory.mktemp("m"), progress=False, dataset=ds).model)
         fc = FindingsConfig(n_units=2, min_examples=10, n_sets=30, n_perm=49, max_examples=200)
         out[cell] = Context("synthetic", cell, models, heldout_examples(ds, cfg), fc)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import torch
 
@@ -13,7 +15,7 @@ def test_trained_models_beat_the_shuffled_null(tmp_path):
     ds = prepare(cfg.data)
     models = []
     for seed in (0, 1, 2):
-        cfg.train.seed = seed
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, seed=seed))
         models.append(train(cfg, cache_dir=tmp_path, progress=False, dataset=ds).model)
     ex = heldout_examples(ds, cfg)
     row = positioning_tests("synthetic", "gru", models, ex, n_null=199)[0].to_row()

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -176,8 +177,7 @@ def test_a_fine_tuned_model_is_continued(tmp_path):
 
     def tuned(epochs):
         cfg = tiny_config(max_epochs=epochs, patience=5, lr=1e-3)
-        cfg.name, cfg.init = "tuned", parent
-        return cfg
+        return dataclasses.replace(cfg, name="tuned", init=parent)
 
     ref = train(tuned(2), cache_dir=tmp_path / "ref", progress=False)
     train(tuned(1), cache_dir=tmp_path / "run", progress=False)
