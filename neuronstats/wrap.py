@@ -75,8 +75,10 @@ def from_torch(embedding, encoder, decoder, out, vocab: Sequence[str], decoder_e
         raise InputError(f"the output layer has {out.out_features} logits but the vocabulary {len(itos)} tokens",
                          expected="vocab = the token of each output id")
     try:
+        specials = {pad, sos, "<eos>", "<unk>"}
+        n_special = next((i for i, t in enumerate(itos) if t not in specials), len(itos))
         model = Seq2Seq.wrap(embedding, encoder, decoder, out, decoder_embedding, pad_id=itos.index(pad),
-                             sos_id=itos.index(sos))
+                             sos_id=itos.index(sos), n_special=n_special)
     except ValueError as exc:
         raise InputError(str(exc), expected="nn.Embedding + nn.GRU/nn.LSTM/nn.RNN + nn.Linear") from None
     model.vocab_itos = itos

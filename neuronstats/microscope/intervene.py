@@ -250,7 +250,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                     tk = tok.numpy().copy()
                     for ci, (rng, spec) in rand_rows.items():
                         m = cb == ci
-                        draws = spec.draw(rng, int(m.sum()), 4, vocab)
+                        draws = spec.draw(rng, int(m.sum()), model.n_special, vocab)
                         if not (spec.keep_start and t == 1):
                             tk[m] = draws
                     tok = torch.as_tensor(tk)

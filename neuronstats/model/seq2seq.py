@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from neuronstats.model.cells import adapter_for
-from neuronstats.vocab import Vocab
+from neuronstats.vocab import SPECIALS, Vocab
 
 
 class Seq2Seq(nn.Module):
@@ -29,6 +29,7 @@ class Seq2Seq(nn.Module):
         self.adapter = adapter_for(cell)  # every cell-specific line lives there
         self.cell, self.vocab_size, self.emb_dim, self.hidden, self.pad_id = cell, vocab_size, emb, hidden, pad_id
         self.sos_id = sos_id  # the decoder's first input (the vocabulary's <sos>)
+        self.n_special = len(SPECIALS)  # ids below this are special tokens (never drawn as random inputs)
         rnn = self.adapter.module
         self.embedding = nn.Embedding(vocab_size, emb, padding_idx=pad_id)
         self.encoder = rnn(emb, hidden, batch_first=True)
@@ -51,7 +52,8 @@ class Seq2Seq(nn.Module):
 
     @classmethod
     def wrap(cls, embedding: nn.Module, encoder: nn.Module, decoder: nn.Module, out: nn.Linear,
-             decoder_embedding: nn.Module | None = None, pad_id: int = 0, sos_id: int = 2) -> "Seq2Seq":
+             decoder_embedding: nn.Module | None = None, pad_id: int = 0, sos_id: int = 2,
+             n_special: int = 0) -> "Seq2Seq":
         """A model built elsewhere, seen through this class: the user's embedding(s), one-layer
         unidirectional ``nn.GRU``/``nn.LSTM``/``nn.RNN`` encoder and decoder, and output layer
         (the weights are shared with the given modules; an RNN with ``batch_first=False`` is
@@ -79,7 +81,7 @@ class Seq2Seq(nn.Module):
         nn.Module.__init__(m)
         m.adapter, m.cell = adapter, adapter.name
         m.vocab_size, m.emb_dim, m.hidden = out.out_features, encoder.input_size, decoder.hidden_size
-        m.pad_id, m.sos_id = pad_id, sos_id
+        m.pad_id, m.sos_id, m.n_special = pad_id, sos_id, n_special
         m.embedding, m.encoder, m.decoder, m.out = embedding, batch_first(encoder), batch_first(decoder), out
         if decoder_embedding is not None and decoder_embedding is not embedding:
             m.decoder_embedding = decoder_embedding
