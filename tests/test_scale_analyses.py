@@ -1,11 +1,14 @@
-"""The scale issue's analysis scripts on small inputs: the side-by-side scale table, and
-the lyrics fine-tunes' counting-set overlap with their parents."""
+"""The scale issue's analysis scripts on small inputs: the side-by-side scale table, the
+lyrics fine-tunes' counting-set overlap with their parents, and the rows that change
+between two runs (GRU vs LSTM before and after the LSTMs' longer training)."""
 
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analyses.compare_rows import compare_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,3 +39,16 @@ def test_overlap_of_a_childs_sets_with_its_parents():
     t = mod.overlap(child, parents, hidden=20)
     assert t.share_in_parent.tolist() == [0.75, 0.0]
     assert t.share_in_other_parents.tolist() == [1.0, 0.0] and t.chance.tolist() == [0.2, 0.2]
+
+
+def test_compare_rows_names_the_rows_whose_decision_changed():
+    base = {"dataset": "g", "finding": "storing", "unit": "pooled", "ci_low": 0.0, "ci_high": 1.0, "p_adjusted": 0.01}
+    before = pd.DataFrame([{**base, "cell": "gru - lstm", "test_id": "a", "estimate": 0.1, "reject": True},
+                           {**base, "cell": "gru - lstm", "test_id": "b", "estimate": 0.0, "reject": False},
+                           {**base, "cell": "gru - lstm", "test_id": "c", "estimate": 0.0, "reject": False},
+                           {**base, "cell": "gru", "test_id": "a", "estimate": 0.9, "reject": True}])
+    after = before.copy()
+    after.loc[0, "reject"] = False
+    after = after[after.test_id != "c"]
+    t = compare_rows(before, after, "gru - lstm").set_index("test_id").change
+    assert t.to_dict() == {"a": "no longer rejects", "b": "", "c": "only before"}
