@@ -214,6 +214,9 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
         clean = record(model, ex, "greedy", n_steps=S)
     lstm = "c" in model.state_names
     groups = _compile(conditions, H)
+    colmask = np.zeros((C, H), dtype=bool)  # the neurons each condition may overwrite
+    for _, cmask, member in groups:
+        colmask |= cmask & member[:, None]
     outputs = np.full((n, C, S), -1, dtype=np.int64)  # -1: not decoded (beyond T + extra_steps)
     p_w = np.empty((n, C), dtype=np.float32)
     per = max(1, batch // C)
@@ -244,6 +247,10 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             outputs[eb, cb, : t0 - 1] = clean.outputs[eb, : t0 - 1]
             early = Tb <= t0 - 1
             p_w[eb[early], cb[early]] = clean.p_w[eb[early], Tb[early] - 1]
+        # pristine[i]: no condition of example i has been intervened on yet, so its C rows hold one
+        # state, its clean run's: it is stepped and read once, and at the step its conditions
+        # intervene each adds its change through only the neurons it overwrites (_read_step)
+        pristine = np.full(len(e_idx), fast_forward)
         for t in range(t0 if t0 >= 2 else 0, S_b + 1):
             if t > 0:
                 if rand_rows:
@@ -254,19 +261,103 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                         if not (spec.keep_start and t == 1):
                             tk[m] = draws
                     tok = torch.as_tensor(tk)
-                state = model.advance(tok, state)
+                state = _advance(model, tok, state, pristine, C)
+            hit = np.zeros(B, dtype=bool)  # rows intervened on at this step
+            for _, _, member, tb in when:
+                hit |= member[cb] & (tb == t)
+            h_clean = state[0]
             state = _apply(state, when, t, eb, cb, Tb, clean, donors, lstm)
             if t > 0:
-                logits = model.out(state[0])
-                tok = logits.argmax(-1)
-                outputs[eb, cb, t - 1] = tok.numpy()
                 at = Tb == t
-                if at.any():
-                    probs = torch.softmax(logits[torch.as_tensor(at)], -1)
-                    p_w[eb[at], cb[at]] = probs.gather(1, torch.as_tensor(w[eb[at]])[:, None])[:, 0].numpy()
+                tok, pw = _read_step(model.out, h_clean, state[0], pristine, hit.reshape(-1, C).any(1), colmask,
+                                     C, at, torch.as_tensor(w[eb]))
+                outputs[eb, cb, t - 1] = tok.numpy()
+                p_w[eb[at], cb[at]] = pw[at]
+            pristine &= ~hit.reshape(-1, C).any(1)
     beyond = np.arange(S)[None, :] >= (T + extra_steps)[:, None]  # same result whatever the batching
     outputs[np.broadcast_to(beyond[:, None, :], outputs.shape)] = -1
     return Outcomes(outputs, p_w, w.copy(), T.copy())
+
+
+def _advance(model, tok: torch.Tensor, state, pristine: np.ndarray, C: int):
+    """One decoder step of every row; the C rows of a ``pristine`` example hold one state
+    and one token, so it is stepped once and the result copied to its rows."""
+    if not pristine.any():
+        return model.advance(tok, state)
+    one = torch.as_tensor(np.flatnonzero(pristine) * C)  # the first row of each pristine example
+    rows = torch.as_tensor(np.flatnonzero(np.repeat(pristine, C)))
+    rest = torch.as_tensor(np.flatnonzero(np.repeat(~pristine, C)))
+    out = [torch.empty_like(s) for s in state]
+    stepped = model.advance(tok[one], tuple(s[one] for s in state))
+    for k in range(len(state)):
+        out[k][rows] = stepped[k].repeat_interleave(C, 0)
+    if len(rest):
+        stepped = model.advance(tok[rest], tuple(s[rest] for s in state))
+        for k in range(len(state)):
+            out[k][rest] = stepped[k]
+    return tuple(out)
+
+
+def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray, edited: np.ndarray,
+               colmask: np.ndarray, C: int, at: np.ndarray, w: torch.Tensor):
+    """The greedy token of every row (rows example-major, C per example) and P(w) where
+    ``at``, from the output layer. Rows of an example that was ``pristine`` before this
+    step differ from its one clean state ``h_clean`` only in the neurons overwritten now
+    (``edited`` examples) or not at all: the clean logits are computed once per example,
+    and each condition adds its change through only the columns of the neurons it may
+    overwrite (``colmask``: |S| of H, so about H/|S| times less work). Conditions that may
+    overwrite more than half of the neurons (keep only), and examples intervened on at an
+    earlier step, take the full layer. Returns (tokens (B,), P(w) (B,), NaN where not ``at``)."""
+    B, H = h.shape
+    tok = torch.empty(B, dtype=torch.long)
+    pw = np.full(B, np.nan, dtype=np.float32)
+
+    def read(rows: np.ndarray, logits: torch.Tensor) -> None:
+        tok[torch.as_tensor(rows)] = logits.argmax(-1)
+        sel = np.flatnonzero(at[rows])
+        if len(sel):
+            probs = torch.softmax(logits[torch.as_tensor(sel)], -1)
+            pw[rows[sel]] = probs.gather(1, w[torch.as_tensor(rows[sel])][:, None])[:, 0].numpy()
+
+    def read_shared(exs: np.ndarray, conds: np.ndarray, logits: torch.Tensor) -> None:
+        """Every condition ``conds`` of examples ``exs`` reads the same logits (one row per example)."""
+        if not len(exs) or not len(conds):
+            return
+        tok.view(-1, C)[torch.as_tensor(exs)[:, None], torch.as_tensor(conds)[None, :]] = logits.argmax(-1)[:, None]
+        sel = np.flatnonzero(at[exs * C])
+        if len(sel):
+            probs = torch.softmax(logits[torch.as_tensor(sel)], -1)
+            value = probs.gather(1, w[torch.as_tensor(exs[sel] * C)][:, None])[:, 0].numpy()
+            pw.reshape(-1, C)[exs[sel][:, None], conds[None, :]] = value[:, None]
+
+    full = np.flatnonzero(np.repeat(~pristine, C))
+    if len(full):
+        read(full, out(h[torch.as_tensor(full)]))
+    ex = np.flatnonzero(pristine)
+    if not len(ex):
+        return tok, pw
+    base = out(h_clean[torch.as_tensor(ex * C)])  # (n, V): each pristine example's clean logits
+    size = colmask.sum(1)
+    read_shared(ex, np.flatnonzero(size == 0), base)  # conditions that overwrite nothing (the clean run)
+    idle = ~edited[ex]  # nothing overwritten in these examples yet: every condition reads the clean logits
+    read_shared(ex[idle], np.flatnonzero(size > 0), base[torch.as_tensor(np.flatnonzero(idle))])
+    busy = np.flatnonzero(~idle)
+    if not len(busy):
+        return tok, pw
+    exb, baseb = ex[busy], base[torch.as_tensor(busy)]
+    for s in np.unique(size[size > 0]):
+        conds = np.flatnonzero(size == s)
+        rows = (conds[:, None] + exb[None, :] * C)  # (k, n): condition-major
+        if 2 * s > H:
+            flat = rows.ravel()
+            read(flat, out(h[torch.as_tensor(flat)]))
+            continue
+        idx = torch.as_tensor(np.stack([np.flatnonzero(colmask[c]) for c in conds]))  # (k, s)
+        d = (h - h_clean)[torch.as_tensor(rows.ravel())].view(len(conds), len(exb), H)
+        dg = torch.gather(d, 2, idx.unsqueeze(1).expand(-1, len(exb), -1))  # (k, n, s)
+        logits = torch.baddbmm(baseb.unsqueeze(0).expand(len(conds), -1, -1), dg, out.weight.T[idx])  # (k, n, V)
+        read(rows.ravel(), logits.reshape(len(conds) * len(exb), -1))
+    return tok, pw
 
 
 def _compile(conditions, H: int) -> list:
