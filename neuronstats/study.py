@@ -44,7 +44,7 @@ from neuronstats.errors import InputError
 from neuronstats.findings import registry
 from neuronstats.findings.context import Context
 from neuronstats.findings.run import compare_rows, run_finding
-from neuronstats.findings.settings import SETTINGS, FindingsConfig
+from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
 from neuronstats.model.files import has_model
 from neuronstats.model.store import export_model, find_in_store
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for, untrained_models
@@ -167,6 +167,10 @@ def check_findings(names, where: str, path) -> None:
 def check_analysis(a: AnalysisConfig, path=None) -> AnalysisConfig:
     """Names and ranges of the [analysis] table, checked before any work."""
     check_findings(a.findings, "analysis.findings", path)
+    if a.all_examples:  # set by the study for its untrained baseline only
+        raise InputError("analysis.all_examples is not a setting of a study", path=path,
+                         expected="one of " + ", ".join(OPTIONS) + ", correction, findings, untrained_baseline, "
+                                  "accuracy_floor")
     if a.ci_method not in CI_METHODS:
         raise InputError(f"analysis.ci_method = {a.ci_method!r}", path=path, expected=" | ".join(CI_METHODS))
     if a.correction not in CORRECTIONS:

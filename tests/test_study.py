@@ -224,3 +224,9 @@ def test_a_study_with_a_model_store_exports_what_it_trains_and_then_trains_nothi
     assert rc == 0 and not (tmp_path / "fresh" / "models").exists()
     # --export-models copies cached models in (here: nothing new to copy)
     assert main(["replicate", str(tmp_path / "s.toml"), "--export-models", "--cache-dir", str(tmp_path / "cache")]) == 0
+
+
+def test_a_study_file_cannot_set_the_untrained_baselines_switch(tmp_path):
+    (tmp_path / "s.toml").write_text(STUDY.replace("n_sets = 20", "n_sets = 20\nall_examples = true"))
+    with pytest.raises(InputError, match="all_examples is not a setting"):
+        load_study(tmp_path / "s.toml")

@@ -25,7 +25,7 @@ class Figure:
     data: str
     title: str
     caption: str
-    draw: object = None
+    draw: object
 
 
 @dataclass(frozen=True)
