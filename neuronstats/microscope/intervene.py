@@ -31,6 +31,10 @@ from neuronstats.examples import Examples
 from neuronstats.microscope.record import record, resolve_step
 
 OPS = ("zero", "from_step", "from_example", "value", "add", "keep_only")
+# Rows of logits computed at a time: 2048 × a 2k vocabulary in float32 is 16 MB, which stays in
+# a CPU's last-level cache for the argmax that reads it again (a 65 MB block of 8192 rows did not:
+# 1.6× slower for the output layer plus its argmax, 2-core EPYC, 32 MB L3)
+CHUNK = 2048
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class Outcomes:
     """Per (example, condition) results of decoding under interventions."""
 
     outputs: np.ndarray  # (n, n_cond, S) tokens; -1 past an example's T + extra_steps
-    p_w_at_T: np.ndarray  # (n, n_cond)
+    p_w_at_T: np.ndarray  # (n, n_cond); NaN when run(..., p_w=False)
     w: np.ndarray  # (n,)
     T: np.ndarray  # (n,)
 
@@ -186,7 +190,7 @@ def fitting_examples(conditions, T: np.ndarray, extra_steps: int = 3) -> np.ndar
 
 @torch.no_grad()
 def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batch: int = 8192,
-        clean=None, fast_forward: bool = True) -> Outcomes:
+        clean=None, fast_forward: bool = True, p_w: bool = True) -> Outcomes:
     """Greedy decoding of every example under every condition (a list of spec tuples).
 
     Decodes T_max + ``extra_steps`` steps (enough to see w moved up to ``extra_steps``
@@ -199,8 +203,12 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     steps once per condition (e.g. 202 times for a set and 200 random sets). Kept in
     our own loop, not a library's, for this reuse; ``fast_forward=False`` decodes every
     step (the reference the tests compare it with).
+
+    ``p_w``: also compute P(w at T) (``Outcomes.p_w_at_T``); False leaves it NaN and
+    saves a pass over the logits (the verifications use only the greedy tokens).
     """
     model.eval()
+    want_p = p_w
     conditions = [tuple(c) for c in conditions]
     n, C, H = len(ex), len(conditions), model.hidden
     T, w = ex.T[:, 0], ex.w[:, 0]
@@ -270,12 +278,14 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             if t > 0:
                 at = Tb == t
                 tok, pw = _read_step(model.out, h_clean, state[0], pristine, hit.reshape(-1, C).any(1), colmask,
-                                     C, at, torch.as_tensor(w[eb]))
+                                     C, at if want_p else np.zeros(B, bool), torch.as_tensor(w[eb]))
                 outputs[eb, cb, t - 1] = tok.numpy()
                 p_w[eb[at], cb[at]] = pw[at]
             pristine &= ~hit.reshape(-1, C).any(1)
     beyond = np.arange(S)[None, :] >= (T + extra_steps)[:, None]  # same result whatever the batching
     outputs[np.broadcast_to(beyond[:, None, :], outputs.shape)] = -1
+    if not want_p:
+        p_w.fill(np.nan)
     return Outcomes(outputs, p_w, w.copy(), T.copy())
 
 
@@ -312,12 +322,17 @@ def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray
     tok = torch.empty(B, dtype=torch.long)
     pw = np.full(B, np.nan, dtype=np.float32)
 
-    def read(rows: np.ndarray, logits: torch.Tensor) -> None:
+    def take(rows: np.ndarray, logits: torch.Tensor) -> None:
         tok[torch.as_tensor(rows)] = logits.argmax(-1)
         sel = np.flatnonzero(at[rows])
         if len(sel):
-            probs = torch.softmax(logits[torch.as_tensor(sel)], -1)
-            pw[rows[sel]] = probs.gather(1, w[torch.as_tensor(rows[sel])][:, None])[:, 0].numpy()
+            pw[rows[sel]] = _p_of(logits[torch.as_tensor(sel)], w[torch.as_tensor(rows[sel])])
+
+    def read(rows: np.ndarray) -> None:
+        """Rows read through the whole output layer, ``CHUNK`` at a time."""
+        for a in range(0, len(rows), CHUNK):
+            r = rows[a : a + CHUNK]
+            take(r, out(h[torch.as_tensor(r)]))
 
     def read_shared(exs: np.ndarray, conds: np.ndarray, logits: torch.Tensor) -> None:
         """Every condition ``conds`` of examples ``exs`` reads the same logits (one row per example)."""
@@ -326,13 +341,12 @@ def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray
         tok.view(-1, C)[torch.as_tensor(exs)[:, None], torch.as_tensor(conds)[None, :]] = logits.argmax(-1)[:, None]
         sel = np.flatnonzero(at[exs * C])
         if len(sel):
-            probs = torch.softmax(logits[torch.as_tensor(sel)], -1)
-            value = probs.gather(1, w[torch.as_tensor(exs[sel] * C)][:, None])[:, 0].numpy()
+            value = _p_of(logits[torch.as_tensor(sel)], w[torch.as_tensor(exs[sel] * C)])
             pw.reshape(-1, C)[exs[sel][:, None], conds[None, :]] = value[:, None]
 
     full = np.flatnonzero(np.repeat(~pristine, C))
     if len(full):
-        read(full, out(h[torch.as_tensor(full)]))
+        read(full)
     ex = np.flatnonzero(pristine)
     if not len(ex):
         return tok, pw
@@ -349,15 +363,23 @@ def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray
         conds = np.flatnonzero(size == s)
         rows = (conds[:, None] + exb[None, :] * C)  # (k, n): condition-major
         if 2 * s > H:
-            flat = rows.ravel()
-            read(flat, out(h[torch.as_tensor(flat)]))
+            read(rows.ravel())
             continue
-        idx = torch.as_tensor(np.stack([np.flatnonzero(colmask[c]) for c in conds]))  # (k, s)
-        d = (h - h_clean)[torch.as_tensor(rows.ravel())].view(len(conds), len(exb), H)
-        dg = torch.gather(d, 2, idx.unsqueeze(1).expand(-1, len(exb), -1))  # (k, n, s)
-        logits = torch.baddbmm(baseb.unsqueeze(0).expand(len(conds), -1, -1), dg, out.weight.T[idx])  # (k, n, V)
-        read(rows.ravel(), logits.reshape(len(conds) * len(exb), -1))
+        per = max(1, CHUNK // len(exb))  # conditions whose (k, n, V) logits fit in one chunk
+        for a in range(0, len(conds), per):
+            cs, rs = conds[a : a + per], rows[a : a + per]
+            idx = torch.as_tensor(np.stack([np.flatnonzero(colmask[c]) for c in cs]))  # (k, s)
+            r = torch.as_tensor(rs.ravel())
+            d = (h[r] - h_clean[r]).view(len(cs), len(exb), H)
+            dg = torch.gather(d, 2, idx.unsqueeze(1).expand(-1, len(exb), -1))  # (k, n, s)
+            logits = torch.baddbmm(baseb.unsqueeze(0).expand(len(cs), -1, -1), dg, out.weight.T[idx])  # (k, n, V)
+            take(rs.ravel(), logits.reshape(len(cs) * len(exb), -1))
     return tok, pw
+
+
+def _p_of(logits: torch.Tensor, w: torch.Tensor) -> np.ndarray:
+    """P(w) under the softmax of each row of ``logits``, without materialising the softmax."""
+    return torch.exp(logits.gather(1, w[:, None])[:, 0] - torch.logsumexp(logits, -1)).numpy()
 
 
 def _compile(conditions, H: int) -> list:

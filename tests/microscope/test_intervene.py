@@ -121,6 +121,23 @@ def test_fast_forward_equals_decoding_every_step(cell):
     assert (fast.outputs[:, 0] != -1).any() and (fast.outputs[:, 1:] != fast.outputs[:, :1]).any()
 
 
+def test_logits_read_in_chunks_and_without_p_w_decode_the_same(monkeypatch):
+    from neuronstats.microscope import intervene
+
+    model, ex = _setup("gru")
+    ex = ex.subset(np.flatnonzero(ex.T[:, 0] >= 2))
+    sets = random_neuron_sets(12, 3, n_sets=6, seed=2)
+    conds = ([()] + sweep((Intervention(step="T-1", op="zero"),), sets)
+             + sweep((Intervention(step="T", op="keep_only"),), sets))
+    whole = run(model, ex, conds, extra_steps=2, batch=64)
+    monkeypatch.setattr(intervene, "CHUNK", 5)  # several chunks per step, for both reading paths
+    chunked = run(model, ex, conds, extra_steps=2, batch=64)
+    no_p = run(model, ex, conds, extra_steps=2, batch=64, p_w=False)
+    assert (chunked.outputs == whole.outputs).all() and (no_p.outputs == whole.outputs).all()
+    np.testing.assert_allclose(chunked.p_w_at_T, whole.p_w_at_T, rtol=1e-5, atol=1e-7)
+    assert np.isnan(no_p.p_w_at_T).all() and not np.isnan(whole.p_w_at_T).any()
+
+
 def test_outcomes_need_no_steps_past_the_one_they_read():
     from neuronstats.stages.verify import Outcome
 
