@@ -31,6 +31,11 @@ def main(argv=None) -> int:
     cache = argparse.ArgumentParser(add_help=False)
     cache.add_argument("--cache-dir", default=None, help="cache root (default: $NEURONSTATS_CACHE or "
                                                         "~/.cache/neuronstats)")
+    dask = argparse.ArgumentParser(add_help=False)
+    dask.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
+                                                        "cluster of single-thread workers, one per core)")
+    dask.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: run "
+                                                               "everything in this process)")
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("--quiet", action="store_true", help="no progress on the terminal")
     split = argparse.ArgumentParser(add_help=False)
@@ -63,7 +68,7 @@ def main(argv=None) -> int:
     f.add_argument("--sha256", default=None)
     f.set_defaults(func="cmd_fetch")
 
-    r = sub.add_parser("replicate", parents=[data, cache, quiet], formatter_class=fmt,
+    r = sub.add_parser("replicate", parents=[data, cache, quiet, dask], formatter_class=fmt,
                        help="run a study: train (cached, resumable), test every claim, write tables, figures, "
                             "the claims ledger and report.html")
     r.add_argument("study")
@@ -77,13 +82,9 @@ def main(argv=None) -> int:
     r.add_argument("--cells", default="", help="run on these of the study's cells only, e.g. gru")
     r.add_argument("--datasets", default="", help="run on these of the study's datasets only (parents of "
                    "fine-tuned ones are still trained)")
-    r.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local "
-                                                     "cluster of single-thread workers, one per core)")
-    r.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: run "
-                                                            "everything in this process)")
     r.set_defaults(func="cmd_replicate")
 
-    cb = sub.add_parser("calibrate", parents=[data, cache, quiet], formatter_class=fmt,
+    cb = sub.add_parser("calibrate", parents=[data, cache, quiet, dask], formatter_class=fmt,
                         help="how often every finding's tests reject on networks never trained (simulated "
                              "studies with the study's architecture, settings and test examples)")
     cb.add_argument("study")
@@ -91,14 +92,12 @@ def main(argv=None) -> int:
     cb.add_argument("--cell", default="gru", choices=list(CELLS))
     cb.add_argument("--studies", type=int, default=300, help="simulated studies (each cached: reruns resume)")
     cb.add_argument("--out", default="results/calibration")
-    cb.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
-    cb.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core; 0: in "
-                                                             "this process)")
     cb.set_defaults(func="cmd_calibrate")
 
-    sv = sub.add_parser("sensitivity", parents=[data, cache], formatter_class=fmt,
+    sv = sub.add_parser("sensitivity", parents=[data, cache, dask], formatter_class=fmt,
                         help="redo the study's readings of the paper another way it allows, on its trained GRUs "
-                             "(results/sensitivity/), and flag the claims whose verdicts change")
+                             "(results/sensitivity/; its jobs on Dask like replicate's), and flag the claims "
+                             "whose verdicts change")
     sv.add_argument("study")
     sv.add_argument("--results", default="results", help="the study's results folder (its summary.csv)")
     sv.add_argument("--readings", default="", help="comma-separated, default all: counting, triggering, "

@@ -118,7 +118,10 @@ def cmd_sensitivity(a) -> int:
     bad = set(which) - set(READINGS)
     if bad:
         raise InputError(f"--readings {a.readings}", expected="names from " + ", ".join(READINGS))
-    tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which)
+    check_run(study, a.data_dir)  # before any worker starts: a wrong data path fails here
+    with dask_session(a.scheduler, a.workers) as client:
+        tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which,
+                                 client=client)
     for path in write_sensitivity(tables, Path(a.results) / "sensitivity"):
         print(path)
     out = build_report(a.results)

@@ -1,10 +1,26 @@
-"""What this machine can do: the ceiling that throughput ratios are measured against."""
+"""What this machine can do: the ceiling that throughput ratios are measured against,
+and the one-thread setting every study job runs under."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import torch
+from threadpoolctl import threadpool_limits
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Torch and BLAS on one thread inside: a job gives the same numbers whether it runs in
+    a single-thread Dask worker or in a process with more threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def matmul_ceiling(n: int = 1024, repeats: int = 20, threads: int | None = None) -> float:

@@ -36,10 +36,12 @@ import torch
 
 from neuronstats import io
 from neuronstats.data.cache import prepare
+from neuronstats.engine import run_jobs
 from neuronstats.errors import InsufficientData
 from neuronstats.findings.common import combined_test, pooled_test, subset_recording, units
 from neuronstats.findings.context import Context
 from neuronstats.findings.gates import complement, gru_gates
+from neuronstats.hardware import one_thread
 from neuronstats.microscope.intervene import Intervention, RandomInputs, run, sweep
 from neuronstats.model.files import has_model
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for
@@ -103,7 +105,7 @@ def counting_readings(ctx) -> dict:
 
     def agnostic(fraction):
         sets = [_find(m, ctx.selection_rec(s), counting(), n_candidates=max(1, round(2 * fraction * H)),
-                      n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s) for s, m in enumerate(ctx.models)]
+                      seed=ctx.cfg.seed + s) for s, m in enumerate(ctx.models)]
         return lambda s: [(None, sets[s])]
 
     tokens, _ = units(ctx)
@@ -115,8 +117,7 @@ def counting_readings(ctx) -> dict:
             part = np.flatnonzero(sel.w[:, 0] == tok)
             if (sel.correct[part]).sum() < ctx.cfg.min_examples:
                 continue
-            neurons = _find(ctx.models[s], subset_recording(sel, part), counting(), n_perm=min(ctx.cfg.n_perm, 99),
-                            seed=ctx.cfg.seed + s)
+            neurons = _find(ctx.models[s], subset_recording(sel, part), counting(), seed=ctx.cfg.seed + s)
             if len(neurons):
                 out.append((tok, neurons))
         return out
@@ -132,7 +133,7 @@ def counting_readings(ctx) -> dict:
 
 def triggering_readings(ctx, ks=(1, 2, 3, 4)) -> dict:
     """{value: rows}: triggering.early over every T ≥ k+1, and at T = 6 only."""
-    sets = [_find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+    sets = [_find(m, ctx.selection_rec(s), triggering(), seed=ctx.cfg.seed + s)
             for s, m in enumerate(ctx.models)]
     out = {}
     for label, only_T in (("every T >= k+1", None), ("T = 6 only", 6)):
@@ -163,16 +164,18 @@ def triggering_readings(ctx, ks=(1, 2, 3, 4)) -> dict:
 
 
 def _find(model, rec, hypothesis, **kw) -> np.ndarray:
-    """Stages 1-2's set, or an empty one where the data cannot support stage 1."""
+    """Stages 1-2's set, or an empty one where the data cannot support stage 1. Only the
+    set is read here, so stage 1's probe test is skipped (``n_perm = 0``): the set is the
+    one the study's finding found with its test."""
     try:
-        return np.asarray(find(model, rec, hypothesis, **kw).neurons, int)
+        return np.asarray(find(model, rec, hypothesis, n_perm=0, **kw).neurons, int)
     except InsufficientData:
         return np.array([], int)
 
 
 def _storing_sets(ctx, tokens) -> dict:
     """(seed, token) → the token's storing set (stages 1-2 on the selection half)."""
-    return {(s, tok): _find(m, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+    return {(s, tok): _find(m, ctx.selection_rec(s), storing(tok), seed=ctx.cfg.seed + s)
             for s, m in enumerate(ctx.models) for tok in tokens}
 
 
@@ -208,7 +211,7 @@ def _verify_donors(ctx, s, idx, neurons, v, donors):
 
     conds = [(), (dataclasses.replace(v.spec, neurons=tuple(int(i) for i in neurons)),)] + sweep((v.spec,), sets)
     d = np.searchsorted(keep, donors[keep]) if np.isin(donors[keep], keep).all() else np.arange(len(keep))[::-1]
-    out = run(ctx.models[s], sub, conds, extra_steps=v.outcome.extra_steps, donors=d, p_w=False)
+    out = run(ctx.models[s], sub, conds, extra_steps=v.outcome.extra_steps, donors=d, p_w=False, stop_at_w=True)
     res = v.outcome.of(out)
     return VerifyResult(v, keep, res[:, 1], res[:, 2:], res[:, 0],
                         random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), "greater"))
@@ -299,7 +302,7 @@ def _prime_gates(model, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def gates_readings(ctx, sets, tokens) -> dict:
     """{value: rows}: the §5 gate values with the model's own gates (the study's) and with
     GRU′; kept and masked triggering sets, against random sets."""
-    trig = [_find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s)
+    trig = [_find(m, ctx.selection_rec(s), triggering(), seed=ctx.cfg.seed + s)
             for s, m in enumerate(ctx.models)]
     out = {}
     for label in ("the model's gates (x_t and biases)", "GRU' (Eq. 3: no x_t, no biases)"):
@@ -418,35 +421,36 @@ def judge_readings(base: pd.DataFrame, readings: dict, dataset: str, reading: st
     return pd.DataFrame(lines, columns=list(COLUMNS))
 
 
-def run_sensitivity(study, summary: pd.DataFrame, data_dir=None, cache_dir=None, which=READINGS,
-                    datasets=None) -> dict:
-    """Every reading of ``which`` on the study's trained GRUs of each dataset (those with
-    findings): ``{reading: table}``. ``summary`` is the study's summary (results/summary.csv)."""
-    a = study.analysis
-    base_all = summary[~summary.cell.str.contains("untrained") & (summary.cell == "gru")]
-    tables = {r: [] for r in which}
-    for ds, tmpl in study.datasets.items():
-        if datasets and ds not in datasets:
-            continue
-        if "gru" not in study.cells_of(ds) or not study.dataset_findings.get(ds, a.findings):
-            continue
-        dirs = []
-        for s in study.seeds:
-            cfg = study.config(ds, "gru", s)
-            d = run_dir_for(cfg, cache_dir, key=resolve_key(cfg, data_dir), store=study.models or None)
-            if not has_model(d):
-                raise FileNotFoundError(f"{cfg.name} is not trained (run `neuronstats replicate --train-only`)")
-            dirs.append(d)
-        trained = [load_trained(d) for d in dirs]
+# readings that share one dataset's storing sets run in one job
+GROUPS = (("counting",), ("triggering",), ("storing_previous", "intervention_value", "gates"), ("x_t",))
+
+
+def _gru_dirs(study, ds, data_dir=None, cache_dir=None) -> list:
+    dirs = []
+    for s in study.seeds:
+        cfg = study.config(ds, "gru", s)
+        d = run_dir_for(cfg, cache_dir, key=resolve_key(cfg, data_dir), store=study.models or None)
+        if not has_model(d):
+            raise FileNotFoundError(f"{cfg.name} is not trained (run `neuronstats replicate --train-only`)")
+        dirs.append(d)
+    return dirs
+
+
+def reading_rows(study, ds: str, readings, data_dir=None, cache_dir=None) -> dict:
+    """The rows of ``readings`` on dataset ``ds``'s trained GRUs: ``{reading: {value: rows}}``
+    (rows as dicts). One job of :func:`run_sensitivity`, on one thread like the study's findings."""
+    with one_thread():
+        tmpl = study.datasets[ds]
+        trained = [load_trained(d) for d in _gru_dirs(study, ds, data_dir, cache_dir)]
         vocab = trained[0].vocab
         data = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if ds in study.dataset_init else None)
-        ex = heldout_examples(data, tmpl)
-        ctx = Context(ds, "gru", [t.model for t in trained], ex, a.findings_config(), vocab=vocab.itos)
+        ctx = Context(ds, "gru", [t.model for t in trained], heldout_examples(data, tmpl),
+                      study.analysis.findings_config(), vocab=vocab.itos)
         paper_ds = study.paper_dataset(ds)
-        base = base_all[base_all.dataset == ds].assign(dataset=paper_ds)
         tokens, _ = units(ctx)
-        sets = _storing_sets(ctx, tokens) if {"storing_previous", "intervention_value", "gates"} & set(which) else {}
-        for reading in which:
+        sets = _storing_sets(ctx, tokens) if {"storing_previous", "intervention_value", "gates"} & set(readings) else {}
+        out = {}
+        for reading in readings:
             log.info("sensitivity %s: %s", ds, reading)
             if reading == "counting":
                 got = counting_readings(ctx)
@@ -460,12 +464,52 @@ def run_sensitivity(study, summary: pd.DataFrame, data_dir=None, cache_dir=None,
                 got = gates_readings(ctx, sets, tokens)
             else:
                 got = x_t_readings(ctx, word_frequencies(data, len(vocab)))
-            got = {v: [dict(r.to_row() if hasattr(r, "to_row") else r, dataset=paper_ds) for r in rows]
-                   for v, rows in got.items()}
+            out[reading] = {v: [dict(r.to_row() if hasattr(r, "to_row") else r, dataset=paper_ds) for r in rows]
+                            for v, rows in got.items()}
+        return out
+
+
+def sensitivity_jobs(study, which=READINGS, datasets=None, data_dir=None, cache_dir=None) -> dict:
+    """``{("sensitivity", dataset, "a+b"): (reading_rows, args)}``: one job per dataset with
+    GRU findings and group of :data:`GROUPS`, for :func:`neuronstats.engine.run_jobs`."""
+    jobs = {}
+    for ds in study.datasets:
+        if datasets and ds not in datasets:
+            continue
+        if "gru" not in study.cells_of(ds) or not study.dataset_findings.get(ds, study.analysis.findings):
+            continue
+        for group in GROUPS:
+            readings = tuple(r for r in group if r in which)
+            if readings:
+                args = (study, ds, readings, data_dir, cache_dir)
+                jobs[("sensitivity", ds, "+".join(readings))] = (reading_rows, args)
+    return jobs
+
+
+def judge(study, summary: pd.DataFrame, results: dict, which=READINGS) -> dict:
+    """``{reading: table}`` from the jobs' ``results`` (``{job key: reading_rows(...)}``), each
+    reading's rows judged against the study's ``summary`` (results/summary.csv)."""
+    a = study.analysis
+    base_all = summary[~summary.cell.str.contains("untrained") & (summary.cell == "gru")]
+    tables = {r: [] for r in which}
+    for (_, ds, _), got_by_reading in results.items():
+        paper_ds = study.paper_dataset(ds)
+        base = base_all[base_all.dataset == ds].assign(dataset=paper_ds)
+        for reading, got in got_by_reading.items():
             tables[reading].append(judge_readings(base, got, paper_ds, reading, a.correction, a.accuracy_floor,
                                                   0.05))
     return {r: pd.concat(t, ignore_index=True) if t else pd.DataFrame(columns=list(COLUMNS))
             for r, t in tables.items()}
+
+
+def run_sensitivity(study, summary: pd.DataFrame, data_dir=None, cache_dir=None, which=READINGS,
+                    datasets=None, client=None) -> dict:
+    """Every reading of ``which`` on the study's trained GRUs of each dataset (those with
+    findings): ``{reading: table}``. ``summary`` is the study's summary (results/summary.csv).
+    The jobs run on ``client`` (Dask) when given, else here."""
+    jobs = sensitivity_jobs(study, which, datasets, data_dir, cache_dir)
+    done = dict(run_jobs(jobs, client, desc="sensitivity"))
+    return judge(study, summary, {k: done[k] for k in jobs}, which)
 
 
 def write_sensitivity(tables: dict, out_dir) -> list[Path]:

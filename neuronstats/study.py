@@ -33,7 +33,6 @@ import scipy
 import sklearn
 import statsmodels
 import torch
-from threadpoolctl import threadpool_limits
 
 from neuronstats import __version__, io
 from neuronstats.config import CELLS, TrainConfig, _build, config_from_dict, read_toml
@@ -45,6 +44,7 @@ from neuronstats.findings import registry
 from neuronstats.findings.context import Context
 from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
+from neuronstats.hardware import one_thread
 from neuronstats.model.files import has_model
 from neuronstats.model.store import export_model, find_in_store
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for, untrained_models
@@ -377,14 +377,9 @@ def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: b
                   which=("trained", "untrained")) -> dict:
     """:func:`_cell_findings` on one thread (torch and BLAS): the same numbers whether it
     runs in a single-thread Dask worker or in this process, whatever its thread count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            return _cell_findings(dataset, cell, model_dirs, tmpl, fine_tuned, names, analysis, partial_dir,
-                                  data_dir, cache_dir, which)
-    finally:
-        torch.set_num_threads(before)
+    with one_thread():
+        return _cell_findings(dataset, cell, model_dirs, tmpl, fine_tuned, names, analysis, partial_dir,
+                              data_dir, cache_dir, which)
 
 
 def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,

@@ -190,7 +190,7 @@ def fitting_examples(conditions, T: np.ndarray, extra_steps: int = 3) -> np.ndar
 
 @torch.no_grad()
 def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batch: int = 8192,
-        clean=None, fast_forward: bool = True, p_w: bool = True) -> Outcomes:
+        clean=None, fast_forward: bool = True, p_w: bool = True, stop_at_w: bool = False) -> Outcomes:
     """Greedy decoding of every example under every condition (a list of spec tuples).
 
     Decodes T_max + ``extra_steps`` steps (enough to see w moved up to ``extra_steps``
@@ -206,6 +206,12 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
 
     ``p_w``: also compute P(w at T) (``Outcomes.p_w_at_T``); False leaves it NaN and
     saves a pass over the logits (the verifications use only the greedy tokens).
+
+    A sequence is decoded up to its own T + ``extra_steps``. ``stop_at_w``: also stop a
+    sequence once w has come out at T: its outputs after T are then -1. Every outcome the
+    verifications read (w at T, w moved by k) is decided there, and under most conditions
+    most sequences put w at T, so the steps after T (``extra_steps``, up to 3 for the
+    counting verifications) are decoded only where w did not come out.
     """
     model.eval()
     want_p = p_w
@@ -269,7 +275,10 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                         if not (spec.keep_start and t == 1):
                             tk[m] = draws
                     tok = torch.as_tensor(tk)
-                state = _advance(model, tok, state, pristine, C)
+                live = t <= Tb + extra_steps  # sequences still decoded at this step
+                if stop_at_w:
+                    live &= ~((Tb < t) & (outputs[eb, cb, np.minimum(Tb, t) - 1] == w[eb]))
+                state = _advance(model, tok, state, pristine, C, live)
             hit = np.zeros(B, dtype=bool)  # rows intervened on at this step
             for _, _, member, tb in when:
                 hit |= member[cb] & (tb == t)
@@ -278,8 +287,8 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             if t > 0:
                 at = Tb == t
                 tok, pw = _read_step(model.out, h_clean, state[0], pristine, hit.reshape(-1, C).any(1), colmask,
-                                     C, at if want_p else np.zeros(B, bool), torch.as_tensor(w[eb]))
-                outputs[eb, cb, t - 1] = tok.numpy()
+                                     C, at if want_p else np.zeros(B, bool), torch.as_tensor(w[eb]), live)
+                outputs[eb[live], cb[live], t - 1] = tok.numpy()[live]
                 p_w[eb[at], cb[at]] = pw[at]
             pristine &= ~hit.reshape(-1, C).any(1)
     beyond = np.arange(S)[None, :] >= (T + extra_steps)[:, None]  # same result whatever the batching
@@ -289,18 +298,20 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     return Outcomes(outputs, p_w, w.copy(), T.copy())
 
 
-def _advance(model, tok: torch.Tensor, state, pristine: np.ndarray, C: int):
-    """One decoder step of every row; the C rows of a ``pristine`` example hold one state
-    and one token, so it is stepped once and the result copied to its rows."""
-    if not pristine.any():
+def _advance(model, tok: torch.Tensor, state, pristine: np.ndarray, C: int, live: np.ndarray):
+    """One decoder step of every ``live`` row (the others keep their state); the C rows
+    of a ``pristine`` example hold one state and one token, so it is stepped once and the
+    result copied to its rows."""
+    if not pristine.any() and live.all():
         return model.advance(tok, state)
-    one = torch.as_tensor(np.flatnonzero(pristine) * C)  # the first row of each pristine example
-    rows = torch.as_tensor(np.flatnonzero(np.repeat(pristine, C)))
-    rest = torch.as_tensor(np.flatnonzero(np.repeat(~pristine, C)))
-    out = [torch.empty_like(s) for s in state]
-    stepped = model.advance(tok[one], tuple(s[one] for s in state))
-    for k in range(len(state)):
-        out[k][rows] = stepped[k].repeat_interleave(C, 0)
+    out = [s.clone() for s in state]
+    if pristine.any():
+        one = torch.as_tensor(np.flatnonzero(pristine) * C)  # the first row of each pristine example
+        rows = torch.as_tensor(np.flatnonzero(np.repeat(pristine, C)))
+        stepped = model.advance(tok[one], tuple(s[one] for s in state))
+        for k in range(len(state)):
+            out[k][rows] = stepped[k].repeat_interleave(C, 0)
+    rest = torch.as_tensor(np.flatnonzero(np.repeat(~pristine, C) & live))
     if len(rest):
         stepped = model.advance(tok[rest], tuple(s[rest] for s in state))
         for k in range(len(state)):
@@ -309,7 +320,7 @@ def _advance(model, tok: torch.Tensor, state, pristine: np.ndarray, C: int):
 
 
 def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray, edited: np.ndarray,
-               colmask: np.ndarray, C: int, at: np.ndarray, w: torch.Tensor):
+               colmask: np.ndarray, C: int, at: np.ndarray, w: torch.Tensor, live: np.ndarray):
     """The greedy token of every row (rows example-major, C per example) and P(w) where
     ``at``, from the output layer. Rows of an example that was ``pristine`` before this
     step differ from its one clean state ``h_clean`` only in the neurons overwritten now
@@ -317,7 +328,8 @@ def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray
     and each condition adds its change through only the columns of the neurons it may
     overwrite (``colmask``: |S| of H, so about H/|S| times less work). Conditions that may
     overwrite more than half of the neurons (keep only), and examples intervened on at an
-    earlier step, take the full layer. Returns (tokens (B,), P(w) (B,), NaN where not ``at``)."""
+    earlier step, take the full layer; of those, only the ``live`` rows are read (the
+    others' tokens are left undefined). Returns (tokens (B,), P(w) (B,), NaN where not ``at``)."""
     B, H = h.shape
     tok = torch.empty(B, dtype=torch.long)
     pw = np.full(B, np.nan, dtype=np.float32)
@@ -344,7 +356,7 @@ def _read_step(out, h_clean: torch.Tensor, h: torch.Tensor, pristine: np.ndarray
             value = _p_of(logits[torch.as_tensor(sel)], w[torch.as_tensor(exs[sel] * C)])
             pw.reshape(-1, C)[exs[sel][:, None], conds[None, :]] = value[:, None]
 
-    full = np.flatnonzero(np.repeat(~pristine, C))
+    full = np.flatnonzero(np.repeat(~pristine, C) & live)
     if len(full):
         read(full)
     ex = np.flatnonzero(pristine)

@@ -70,7 +70,8 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     same on the states with their mean at each t removed (elapsed time t cannot pass).
     p is the larger of the two; ``null`` is A's and ``null_b`` B's, each unshifted, so that
     a seed-level test can test the statistic against each (its row reports the one that
-    binds). Shifting one null to the stricter of the two effects, as this stage once
+    binds). ``n_perm = 0`` skips the probe test and the selectivity (their fields are NaN)
+    and returns the same candidates. Shifting one null to the stricter of the two effects, as this stage once
     did, biased the control upwards: states carrying only t then gave rows significantly
     *below* their control in about 15 % of simulated studies."""
     y = np.asarray(y)
@@ -89,6 +90,10 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
         train_acc = float(svm.fit(Z[idx], y[idx]).score(Z[idx], y[idx]))
         rfe = RFE(LinearSVC(C=C, class_weight="balanced", max_iter=2000, dual="auto"),
                   n_features_to_select=n_candidates, step=step).fit(Z[idx], y[idx])
+    if n_perm == 0:  # the candidates only: they never depend on the probe test (drawn before it)
+        nan = float("nan")
+        return Stage1(train_acc, train_acc > 0.95, nan, nan, nan, nan, 0, nan, nan, np.flatnonzero(rfe.support_),
+                      rfe.ranking_, len(y), len(np.unique(groups)), None, "not tested (n_perm = 0)")
     test, null_kind = probe_test(X, y, groups, n_perm, seed, t, T)
     sel = selectivity(X, y, types, groups, metric="balanced_accuracy", seed=seed)
     return Stage1(train_acc, train_acc > 0.95, test.statistic, test.p_value, test.null_mean, test.null_ci_high,

@@ -115,7 +115,7 @@ def verify_one(model, ex, neurons, v: Verification, n_sets: int = 200, seed: int
         return None
     sub = ex.subset(keep)
     conds = [(), (dataclasses.replace(v.spec, neurons=neurons),)] + sweep((v.spec,), sets)
-    out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch, p_w=False)
+    out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch, p_w=False, stop_at_w=True)
     res = v.outcome.of(out)
     alternative = "greater" if v.claim == "effect" else "two-sided"
     test = random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), alternative)

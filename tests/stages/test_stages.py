@@ -75,6 +75,9 @@ def test_find_verify_and_neuronset_roundtrip(tmp_path):
         ns = find(res.model, rec, hyp, n_perm=99, ig_examples=100)
         assert ns.sizes["filtered"] == len(ns.neurons) <= ns.sizes["candidates"] < ns.sizes["hidden"]
         assert set(ns.neurons) <= set(ns.candidates)
+        untested = find(res.model, rec, hyp, n_perm=0, ig_examples=100)  # the set alone, no probe test
+        assert untested.neurons == ns.neurons and untested.candidates == ns.candidates
+        assert np.isnan(untested.stage1["p_value"]) and not np.isnan(ns.stage1["p_value"])
     (tmp_path / "ns.json").write_text(ns.to_json())
     assert NeuronSet.load(tmp_path / "ns.json") == ns
     clean = run(res.model, ex, [()], extra_steps=1).at_T[:, 0]
