@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     r.add_argument("--out", default="", help="results folder (the committed replication is results/); required "
                    "except with --export-models")
     r.add_argument("--train-only", action="store_true", help="train (or resume) the study's models, then stop")
+    r.add_argument("--sensitivity", action="store_true", help="also redo the study's readings of the paper on its "
+                   "trained GRUs (as `neuronstats sensitivity`; its jobs share the workers with the findings')")
     r.add_argument("--export-models", action="store_true", help="copy the study's trained models from the cache into "
                    "its model store (the study file's `models`), replacing older ones of the same name; trains nothing")
     r.add_argument("--seeds", default="", help="run on these of the study's seeds only, e.g. 0,1,2 (the report "

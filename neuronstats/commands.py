@@ -169,7 +169,7 @@ def cmd_replicate(a) -> int:
             print(f"{name}: {100 * t['test_accuracy']:.1f} % ({t['epochs']} epochs, {t['stopped']})")
         return 0
     summary = run_study(study, a.data_dir, out, cache_dir=a.cache_dir, log=log, progress=not a.quiet,
-                        scheduler=a.scheduler, workers=a.workers)
+                        scheduler=a.scheduler, workers=a.workers, sensitivity=a.sensitivity)
     cols = ["dataset", "cell", "finding", "estimate", "ci_low", "ci_high", "null_mean", "p_adjusted", "paper_value"]
     print(summary[cols].to_string(index=False))
     print(f"tables, summary and manifest in {out}/")

@@ -55,6 +55,7 @@ from neuronstats.report.figures import (
 from neuronstats.report.html import build_report
 from neuronstats.report.ledger import VS_UNTRAINED
 from neuronstats.report.tables import write_tables
+from neuronstats.sensitivity import judge, sensitivity_jobs, write_sensitivity
 from neuronstats.stats.multitest import correct
 from neuronstats.stats.row import rows_to_frame
 
@@ -436,10 +437,15 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
 
 
 def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False, scheduler=None,
-              workers=None) -> pd.DataFrame:
+              workers=None, sensitivity: bool = False) -> pd.DataFrame:
     """Train every model (cached), run the findings (cached), write tables, figures and
     the manifest; returns the summary. ``workers = 0`` runs everything in this process;
-    otherwise jobs run on Dask (``scheduler`` address, or a local cluster)."""
+    otherwise jobs run on Dask (``scheduler`` address, or a local cluster).
+
+    ``sensitivity``: also redo the study's readings of the paper on its trained GRUs
+    (:mod:`neuronstats.sensitivity`, written to ``out_dir/sensitivity``), as jobs queued
+    behind the findings' on the same workers, so that neither phase waits for the other's
+    last job."""
     t_start = time.perf_counter()
     check_run(study, data_dir, out_dir)  # before any file or worker: a wrong path fails here, leaving nothing
     out_dir = check_out_dir(out_dir)
@@ -456,10 +462,12 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                     jobs[(ds, cell, which)] = (cell_findings, (
                         ds, cell, dirs, tmpl, ds in study.dataset_init, names, study.analysis,
                         str(out_dir / ".partial"), data_dir, cache_dir, (which,)))
+        readings = sensitivity_jobs(study, data_dir=data_dir, cache_dir=cache_dir) if sensitivity else {}
         done = {}
-        for k, (job, res) in enumerate(run_jobs(jobs, client, progress=progress, desc="findings"), 1):
+        for k, (job, res) in enumerate(run_jobs({**jobs, **readings}, client, progress=progress, desc="findings"),
+                                       1):
             done[job] = res
-            _say(log, f"findings {k} of {len(jobs)}: {job[0]} {job[1]} {job[2]} done")
+            _say(log, f"jobs {k} of {len(jobs) + len(readings)}: {' '.join(job)} done")
         results = {}
         for job in jobs:  # in the study's order, whatever order the jobs finished in
             results.setdefault(job[:2], {}).update(done[job])
@@ -478,7 +486,8 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 "models_accuracy": {f"{ds}-{cell}": res["_accuracy"] for (ds, cell), res in results.items()},
                 "seconds_this_run": time.perf_counter() - t_start}
     io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
-
+    if readings:
+        write_sensitivity(judge(study, summary, {k: done[k] for k in readings}), out_dir / "sensitivity")
     build_report(out_dir, floor=study.analysis.accuracy_floor)
     return summary
 

@@ -57,6 +57,33 @@ def test_sensitivity_readings_on_the_smoke_models(smoke_rerun):
     assert flagged.sensitive.dtype == bool
 
 
+@pytest.mark.slow  # about a minute: a second replicate of the smoke study (its findings cached), reports included
+def test_replicate_runs_the_sensitivity_readings_in_the_same_run(smoke_rerun, tmp_path, monkeypatch):
+    """``replicate --sensitivity`` (what ``tox -e analyses`` runs): the readings' tables are
+    those of ``neuronstats sensitivity`` on the same results (one reading run here, for time)."""
+    import shutil
+
+    import pandas as pd
+
+    from neuronstats import sensitivity
+    from neuronstats.cli import main
+    from neuronstats.sensitivity import READINGS, run_sensitivity
+    from neuronstats.study import load_study
+
+    monkeypatch.setattr(sensitivity, "GROUPS", (("triggering",),))
+    out, cache = smoke_rerun
+    both = tmp_path / "both"
+    shutil.copytree(out, both)  # the findings are cached in .partial: only the readings run here
+    assert main(["replicate", str(ROOT / "analyses" / "smoke.toml"), "--out", str(both), "--workers", "0",
+                 "--quiet", "--cache-dir", str(cache), "--sensitivity"]) == 0
+    assert {f"{r}.csv" for r in READINGS} <= {p.name for p in (both / "sensitivity").iterdir()}
+    alone = run_sensitivity(load_study(ROOT / "analyses" / "smoke.toml"), pd.read_csv(out / "summary.csv"),
+                            cache_dir=cache, which=("triggering",))["triggering"]
+    pd.testing.assert_frame_equal(pd.read_csv(both / "sensitivity" / "triggering.csv"),
+                                  pd.read_csv(pd.io.common.StringIO(alone.to_csv(index=False, float_format="%.6g"))))
+    assert (pd.read_csv(both / "summary.csv")).equals(pd.read_csv(out / "summary.csv"))
+
+
 def test_no_committed_row_rejects_against_its_alternative():
     import pandas as pd
 
