@@ -211,7 +211,8 @@ def _verify_donors(ctx, s, idx, neurons, v, donors):
 
     conds = [(), (dataclasses.replace(v.spec, neurons=tuple(int(i) for i in neurons)),)] + sweep((v.spec,), sets)
     d = np.searchsorted(keep, donors[keep]) if np.isin(donors[keep], keep).all() else np.arange(len(keep))[::-1]
-    out = run(ctx.models[s], sub, conds, extra_steps=v.outcome.extra_steps, donors=d, p_w=False, stop_at_w=True)
+    out = run(ctx.models[s], sub, conds, extra_steps=v.outcome.extra_steps, donors=d, p_w=False,
+              decided=v.outcome)
     res = v.outcome.of(out)
     return VerifyResult(v, keep, res[:, 1], res[:, 2:], res[:, 0],
                         random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), "greater"))

@@ -137,6 +137,46 @@ class Outcomes:
         return at & ~self.at_T
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What confirms the function in one decoded example: w ``not_at_T``, w ``at_T``, or
+    w ``moved`` exactly ``k`` steps (k > 0 later, k < 0 earlier)."""
+
+    kind: str  # not_at_T | at_T | moved
+    k: int = 0
+
+    def __post_init__(self):
+        if self.kind not in ("not_at_T", "at_T", "moved"):
+            raise ValueError(f"unknown outcome kind {self.kind!r}")
+
+    @property
+    def extra_steps(self) -> int:
+        """Decoder steps needed after T to see the outcome (w at T + k and not at T)."""
+        return max(self.k, 0) if self.kind == "moved" else 0
+
+    def decided(self, outputs: np.ndarray, t: int, T: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """(rows,) bool: is the outcome of each sequence decided before step ``t``, given its
+        ``outputs`` so far (rows × steps), T and w? w at T decides "moved later" (not moved);
+        w missing at T − k decides "moved k earlier" (not moved); every outcome is decided
+        after T + k (k > 0), or after T."""
+        last = T + max(self.k, 0) if self.kind == "moved" else T
+        done = t > last
+        if self.kind == "moved" and self.k > 0:
+            done |= (t > T) & (outputs[np.arange(len(T)), np.minimum(T, t) - 1] == w)
+        elif self.kind == "moved" and self.k < 0:
+            s = T + self.k  # 1-based step at which w should come out
+            done |= (t > s) & (outputs[np.arange(len(T)), np.clip(np.minimum(s, t), 1, None) - 1] != w)
+        return done
+
+    def of(self, out) -> np.ndarray:
+        """(n, conditions) bool: the outcome in each example under each condition of ``out``."""
+        if self.kind == "not_at_T":
+            return ~out.at_T
+        if self.kind == "at_T":
+            return out.at_T
+        return out.moved_by(self.k)
+
+
 def sweep(template, neuron_sets) -> list[tuple]:
     """One condition per row of ``neuron_sets``: the template's specs with those neurons."""
     template = tuple(template)
@@ -190,7 +230,7 @@ def fitting_examples(conditions, T: np.ndarray, extra_steps: int = 3) -> np.ndar
 
 @torch.no_grad()
 def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batch: int = 8192,
-        clean=None, fast_forward: bool = True, p_w: bool = True, stop_at_w: bool = False) -> Outcomes:
+        clean=None, fast_forward: bool = True, p_w: bool = True, decided: Outcome | None = None) -> Outcomes:
     """Greedy decoding of every example under every condition (a list of spec tuples).
 
     Decodes T_max + ``extra_steps`` steps (enough to see w moved up to ``extra_steps``
@@ -207,11 +247,11 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     ``p_w``: also compute P(w at T) (``Outcomes.p_w_at_T``); False leaves it NaN and
     saves a pass over the logits (the verifications use only the greedy tokens).
 
-    A sequence is decoded up to its own T + ``extra_steps``. ``stop_at_w``: also stop a
-    sequence once w has come out at T: its outputs after T are then -1. Every outcome the
-    verifications read (w at T, w moved by k) is decided there, and under most conditions
-    most sequences put w at T, so the steps after T (``extra_steps``, up to 3 for the
-    counting verifications) are decoded only where w did not come out.
+    A sequence is decoded up to its own T + ``extra_steps``. ``decided``: the one
+    :class:`Outcome` the caller reads; a sequence stops once that outcome is decided, and
+    its later outputs are -1. w at T decides "moved later" and w missing at T − k decides
+    "moved k earlier", so under most conditions most sequences stop there, and the
+    steps after it are decoded only where the outcome is still open.
     """
     model.eval()
     want_p = p_w
@@ -276,8 +316,8 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
                             tk[m] = draws
                     tok = torch.as_tensor(tk)
                 live = t <= Tb + extra_steps  # sequences still decoded at this step
-                if stop_at_w:
-                    live &= ~((Tb < t) & (outputs[eb, cb, np.minimum(Tb, t) - 1] == w[eb]))
+                if decided is not None:
+                    live &= ~decided.decided(outputs[eb, cb], t, Tb, w[eb])
                 state = _advance(model, tok, state, pristine, C, live)
             hit = np.zeros(B, dtype=bool)  # rows intervened on at this step
             for _, _, member, tb in when:

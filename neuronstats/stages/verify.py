@@ -19,34 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuronstats.microscope.intervene import Intervention, run, sweep
+from neuronstats.microscope.intervene import Intervention, Outcome, run, sweep
 from neuronstats.stats.controls import ControlTest, control_sets, random_control_test
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What confirms the function in one decoded example: w ``not_at_T``, w ``at_T``, or
-    w ``moved`` exactly ``k`` steps (k > 0 later, k < 0 earlier)."""
-
-    kind: str  # not_at_T | at_T | moved
-    k: int = 0
-
-    def __post_init__(self):
-        if self.kind not in ("not_at_T", "at_T", "moved"):
-            raise ValueError(f"unknown outcome kind {self.kind!r}")
-
-    @property
-    def extra_steps(self) -> int:
-        """Decoder steps needed after T to see the outcome (w at T + k and not at T)."""
-        return max(self.k, 0) if self.kind == "moved" else 0
-
-    def of(self, out) -> np.ndarray:
-        """(n, conditions) bool: the outcome in each example under each condition of ``out``."""
-        if self.kind == "not_at_T":
-            return ~out.at_T
-        if self.kind == "at_T":
-            return out.at_T
-        return out.moved_by(self.k)
 
 
 @dataclass(frozen=True)
@@ -115,7 +89,7 @@ def verify_one(model, ex, neurons, v: Verification, n_sets: int = 200, seed: int
         return None
     sub = ex.subset(keep)
     conds = [(), (dataclasses.replace(v.spec, neurons=neurons),)] + sweep((v.spec,), sets)
-    out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch, p_w=False, stop_at_w=True)
+    out = run(model, sub, conds, extra_steps=v.outcome.extra_steps, batch=batch, p_w=False, decided=v.outcome)
     res = v.outcome.of(out)
     alternative = "greater" if v.claim == "effect" else "two-sided"
     test = random_control_test(res[:, 1].mean(), res[:, 2:].mean(0), alternative)

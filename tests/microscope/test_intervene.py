@@ -138,32 +138,31 @@ def test_logits_read_in_chunks_and_without_p_w_decode_the_same(monkeypatch):
     assert np.isnan(no_p.p_w_at_T).all() and not np.isnan(whole.p_w_at_T).any()
 
 
-def test_stopping_at_w_decides_every_outcome_the_same():
+def test_stopping_where_the_outcome_is_decided_gives_the_same_outcome():
+    from neuronstats.microscope.intervene import Outcome
     from neuronstats.planted import planted_model
 
     p = planted_model(seed=0)  # positions every example, so w comes out at T under most conditions
-    ex = p.examples.subset(np.flatnonzero(p.examples.T[:, 0] >= 3)[:200])
+    ex = p.examples.subset(np.flatnonzero(p.examples.T[:, 0] >= 3)[:100])
     H = p.model.hidden
     sets = np.vstack([random_neuron_sets(H, 7, n_sets=4, seed=3), [p.truth["counting"][:7]]])
     conds = ([()] + sweep((Intervention(step="T-1", op="from_step", source_offset=-2),), sets)
              + sweep((Intervention(step="T-2", op="from_step", source="T-1"),), sets)
              + sweep((Intervention(step="T-1", op="zero"),), sets))
-    full = run(p.model, ex, conds, extra_steps=3, batch=400)
-    stop = run(p.model, ex, conds, extra_steps=3, batch=400, stop_at_w=True)
-    assert (stop.at_T == full.at_T).all() and full.at_T.any() and (~full.at_T).any()
-    for k in (-2, -1, 1, 2, 3):
-        assert (stop.moved_by(k) == full.moved_by(k)).all()
-    assert any(full.moved_by(k).any() for k in (1, 2, 3))  # some outcome is decided after T
-    T = ex.T[:, 0]
-    upto_T = np.arange(full.outputs.shape[2])[None, None, :] < T[:, None, None]
-    assert (np.where(upto_T, stop.outputs, 0) == np.where(upto_T, full.outputs, 0)).all()
-    after = ~upto_T & (full.outputs != -1)  # decoded after T: only where w did not come out at T
-    missed, hit = after & ~full.at_T[:, :, None], after & full.at_T[:, :, None]
-    assert (stop.outputs[missed] == full.outputs[missed]).all() and (stop.outputs[hit] == -1).all() and hit.any()
+    full = run(p.model, ex, conds, extra_steps=3, batch=2000)
+    assert full.at_T.any() and (~full.at_T).any() and any(full.moved_by(k).any() for k in (-1, 1, 2))
+    for o in (Outcome("moved", 1), Outcome("moved", 3), Outcome("moved", -1), Outcome("moved", -2)):
+        ref = run(p.model, ex, conds, extra_steps=o.extra_steps, batch=2000)
+        stop = run(p.model, ex, conds, extra_steps=o.extra_steps, batch=2000, decided=o)
+        assert (o.of(stop) == o.of(full)).all() and (o.of(ref) == o.of(full)).all(), o
+        kept = stop.outputs != -1
+        assert (stop.outputs[kept] == ref.outputs[kept]).all()  # each sequence a prefix of its full decode
+        if o.kind == "moved":
+            assert kept.sum() < (ref.outputs != -1).sum()  # and some stopped early
 
 
 def test_outcomes_need_no_steps_past_the_one_they_read():
-    from neuronstats.stages.verify import Outcome
+    from neuronstats.microscope.intervene import Outcome
 
     model, ex = _setup()
     ex = ex.subset(np.flatnonzero(ex.T[:, 0] >= 3))
