@@ -249,12 +249,12 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
 
     A sequence is decoded up to its own T + ``extra_steps``. ``decided``: the one
     :class:`Outcome` the caller reads; a sequence stops once that outcome is decided, and
-    its later outputs are -1. w at T decides "moved later" and w missing at T − k decides
-    "moved k earlier", so under most conditions most sequences stop there, and the
-    steps after it are decoded only where the outcome is still open.
+    its later outputs are -1 (its P(w at T) NaN if it stopped before T). w at T decides
+    "moved later" and w missing at T − k decides "moved k earlier", so under most
+    conditions most sequences stop there, and the steps after it are decoded only where
+    the outcome is still open.
     """
     model.eval()
-    want_p = p_w
     conditions = [tuple(c) for c in conditions]
     n, C, H = len(ex), len(conditions), model.hidden
     T, w = ex.T[:, 0], ex.w[:, 0]
@@ -272,7 +272,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
     for _, cmask, member in groups:
         colmask |= cmask & member[:, None]
     outputs = np.full((n, C, S), -1, dtype=np.int64)  # -1: not decoded (beyond T + extra_steps)
-    p_w = np.empty((n, C), dtype=np.float32)
+    p_at_T = np.empty((n, C), dtype=np.float32)
     per = max(1, batch // C)
     vocab = model.vocab_size
     by_T = np.argsort(T, kind="stable")  # batches of similar T: each decodes only as far as it needs
@@ -300,7 +300,7 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             tok = torch.as_tensor(clean.outputs[eb, t0 - 2])
             outputs[eb, cb, : t0 - 1] = clean.outputs[eb, : t0 - 1]
             early = Tb <= t0 - 1
-            p_w[eb[early], cb[early]] = clean.p_w[eb[early], Tb[early] - 1]
+            p_at_T[eb[early], cb[early]] = clean.p_w[eb[early], Tb[early] - 1]
         # pristine[i]: no condition of example i has been intervened on yet, so its C rows hold one
         # state, its clean run's: it is stepped and read once, and at the step its conditions
         # intervene each adds its change through only the neurons it overwrites (_read_step)
@@ -327,15 +327,15 @@ def run(model, ex: Examples, conditions, extra_steps: int = 3, donors=None, batc
             if t > 0:
                 at = Tb == t
                 tok, pw = _read_step(model.out, h_clean, state[0], pristine, hit.reshape(-1, C).any(1), colmask,
-                                     C, at if want_p else np.zeros(B, bool), torch.as_tensor(w[eb]), live)
+                                     C, at if p_w else np.zeros(B, bool), torch.as_tensor(w[eb]), live)
                 outputs[eb[live], cb[live], t - 1] = tok.numpy()[live]
-                p_w[eb[at], cb[at]] = pw[at]
+                p_at_T[eb[at], cb[at]] = pw[at]
             pristine &= ~hit.reshape(-1, C).any(1)
     beyond = np.arange(S)[None, :] >= (T + extra_steps)[:, None]  # same result whatever the batching
     outputs[np.broadcast_to(beyond[:, None, :], outputs.shape)] = -1
-    if not want_p:
-        p_w.fill(np.nan)
-    return Outcomes(outputs, p_w, w.copy(), T.copy())
+    if not p_w:
+        p_at_T.fill(np.nan)
+    return Outcomes(outputs, p_at_T, w.copy(), T.copy())
 
 
 def _advance(model, tok: torch.Tensor, state, pristine: np.ndarray, C: int, live: np.ndarray):

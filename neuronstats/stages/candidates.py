@@ -70,10 +70,12 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
     same on the states with their mean at each t removed (elapsed time t cannot pass).
     p is the larger of the two; ``null`` is A's and ``null_b`` B's, each unshifted, so that
     a seed-level test can test the statistic against each (its row reports the one that
-    binds). ``n_perm = 0`` skips the probe test and the selectivity (their fields are NaN)
-    and returns the same candidates. Shifting one null to the stricter of the two effects, as this stage once
-    did, biased the control upwards: states carrying only t then gave rows significantly
-    *below* their control in about 15 % of simulated studies."""
+    binds). Shifting one null to the stricter of the two effects, as this stage once did,
+    biased the control upwards: states carrying only t then gave rows significantly
+    *below* their control in about 15 % of simulated studies.
+
+    ``n_perm = 0`` skips the probe test and the selectivity (their fields are NaN) and
+    returns the same candidates (for callers that need only the set)."""
     y = np.asarray(y)
     if len(np.unique(y)) < 2:
         raise InsufficientData("the hypothesis labels every selected state the same: nothing to separate")
