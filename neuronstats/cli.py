@@ -21,11 +21,21 @@ log = logging.getLogger("neuronstats.cli")
 DESCRIPTION = ("Rigorous neuron-level analysis of recurrent seq2seq models: train, find neurons, intervene, "
                "and replicate Lee et al. (2023) with a null, a CI and a control for every claim.")
 DATA_DIR = os.environ.get("NEURONSTATS_DATA", "data")
-DATA_HELP = "folder the corpora's paths are relative to: $NEURONSTATS_DATA, else ./data (here: %(default)s)"
+DATA_HELP = "folder the corpora's paths are relative to: $NEURONSTATS_DATA, else ./data (default here: %(default)s)"
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default once: not where its help already says it, nor for None / False."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
 
 
 def main(argv=None) -> int:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _Help
     data = argparse.ArgumentParser(add_help=False)  # shared options, one definition each
     data.add_argument("--data-dir", default=DATA_DIR, help=DATA_HELP)
     cache = argparse.ArgumentParser(add_help=False)

@@ -155,3 +155,13 @@ def test_replicate_checks_corpora_and_out_before_dask_and_leaves_nothing(tmp_pat
     (tmp_path / "taken").write_text("x")
     assert main(["replicate", str(study), "--out", str(tmp_path / "taken"), "--data-dir", str(tmp_path / "data")]) == 2
     assert "taken: the results folder is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "replicate", "sensitivity", "calibrate", "find"])
+def test_help_states_each_default_once(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for option in text.split("  -")[1:]:
+        assert option.count("default") <= 1, option
