@@ -42,7 +42,7 @@ from neuronstats.engine import run_jobs
 from neuronstats.findings.context import Context
 from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.model.train import heldout_examples, untrained_models
-from neuronstats.study import FINDINGS_VERSION
+from neuronstats.partial import FINDINGS_VERSION
 
 OWN_ONLY = ("(TOST)",)  # equivalence rows: no control to beat, so no vs_untrained/claim decision
 

@@ -121,7 +121,7 @@ def cmd_sensitivity(a) -> int:
     check_run(study, a.data_dir)  # before any worker starts: a wrong data path fails here
     with dask_session(a.scheduler, a.workers) as client:
         tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which,
-                                 client=client)
+                                 client=client, partial_dir=Path(a.results) / ".partial")
     for path in write_sensitivity(tables, Path(a.results) / "sensitivity"):
         print(path)
     out = build_report(a.results)

@@ -27,6 +27,7 @@ table under ``results/sensitivity/`` (:data:`neuronstats.report.sensitivity.COLU
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from neuronstats.hardware import one_thread
 from neuronstats.microscope.intervene import Intervention, RandomInputs, run, sweep
 from neuronstats.model.files import has_model
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for
+from neuronstats.partial import cached, examples_key, result_key
 from neuronstats.report.ledger import ledger
 from neuronstats.report.sensitivity import COLUMNS
 from neuronstats.stages.hypothesis import counting, storing, triggering
@@ -437,40 +439,52 @@ def _gru_dirs(study, ds, data_dir=None, cache_dir=None) -> list:
     return dirs
 
 
-def reading_rows(study, ds: str, readings, data_dir=None, cache_dir=None) -> dict:
-    """The rows of ``readings`` on dataset ``ds``'s trained GRUs: ``{reading: {value: rows}}``
-    (rows as dicts). One job of :func:`run_sensitivity`, on one thread like the study's findings."""
+def reading_rows(study, ds: str, readings, data_dir=None, cache_dir=None, partial_dir=None) -> dict:
+    """The rows of ``readings`` on dataset ``ds``'s trained GRUs: ``{"rows": {reading: [[value,
+    rows], ...]}, "seconds", "key"}`` (rows as dicts; the study's own value first). One job of
+    :func:`run_sensitivity`, on one thread like the study's findings, cached in
+    ``partial_dir`` (:mod:`neuronstats.partial`)."""
     with one_thread():
         tmpl = study.datasets[ds]
-        trained = [load_trained(d) for d in _gru_dirs(study, ds, data_dir, cache_dir)]
+        dirs = _gru_dirs(study, ds, data_dir, cache_dir)
+        trained = [load_trained(d) for d in dirs]
         vocab = trained[0].vocab
         data = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if ds in study.dataset_init else None)
-        ctx = Context(ds, "gru", [t.model for t in trained], heldout_examples(data, tmpl),
-                      study.analysis.findings_config(), vocab=vocab.itos)
-        paper_ds = study.paper_dataset(ds)
-        tokens, _ = units(ctx)
-        sets = _storing_sets(ctx, tokens) if {"storing_previous", "intervention_value", "gates"} & set(readings) else {}
-        out = {}
-        for reading in readings:
-            log.info("sensitivity %s: %s", ds, reading)
-            if reading == "counting":
-                got = counting_readings(ctx)
-            elif reading == "triggering":
-                got = triggering_readings(ctx)
-            elif reading == "storing_previous":
-                got = storing_previous_readings(ctx, sets, tokens)
-            elif reading == "intervention_value":
-                got = intervention_value_readings(ctx, sets, tokens)
-            elif reading == "gates":
-                got = gates_readings(ctx, sets, tokens)
-            else:
-                got = x_t_readings(ctx, word_frequencies(data, len(vocab)))
-            out[reading] = {v: [dict(r.to_row() if hasattr(r, "to_row") else r, dataset=paper_ds) for r in rows]
-                            for v, rows in got.items()}
-        return out
+        name = "+".join(readings)
+        key = result_key(f"sensitivity {name}", ds, "gru", dirs, examples_key(data, tmpl), study.analysis)
+        return cached(partial_dir, f"sensitivity-{ds}-{name}", key,
+                      functools.partial(_reading_rows, study, ds, readings, trained, data))
 
 
-def sensitivity_jobs(study, which=READINGS, datasets=None, data_dir=None, cache_dir=None) -> dict:
+def _reading_rows(study, ds: str, readings, trained: list, data) -> dict:
+    tmpl, vocab = study.datasets[ds], trained[0].vocab
+    ctx = Context(ds, "gru", [t.model for t in trained], heldout_examples(data, tmpl),
+                  study.analysis.findings_config(), vocab=vocab.itos)
+    paper_ds = study.paper_dataset(ds)
+    tokens, _ = units(ctx)
+    sets = _storing_sets(ctx, tokens) if {"storing_previous", "intervention_value", "gates"} & set(readings) else {}
+    out = {}
+    for reading in readings:
+        log.info("sensitivity %s: %s", ds, reading)
+        if reading == "counting":
+            got = counting_readings(ctx)
+        elif reading == "triggering":
+            got = triggering_readings(ctx)
+        elif reading == "storing_previous":
+            got = storing_previous_readings(ctx, sets, tokens)
+        elif reading == "intervention_value":
+            got = intervention_value_readings(ctx, sets, tokens)
+        elif reading == "gates":
+            got = gates_readings(ctx, sets, tokens)
+        else:
+            got = x_t_readings(ctx, word_frequencies(data, len(vocab)))
+        # [value, rows] pairs: the study's reading first (a list keeps its order through the JSON cache)
+        out[reading] = [[v, [dict(r.to_row() if hasattr(r, "to_row") else r, dataset=paper_ds) for r in rows]]
+                        for v, rows in got.items()]
+    return {"rows": out}
+
+
+def sensitivity_jobs(study, which=READINGS, datasets=None, data_dir=None, cache_dir=None, partial_dir=None) -> dict:
     """``{("sensitivity", dataset, "a+b"): (reading_rows, args)}``: one job per dataset with
     GRU findings and group of :data:`GROUPS`, for :func:`neuronstats.engine.run_jobs`."""
     names = [ds for ds in study.datasets if (not datasets or ds in datasets) and "gru" in study.cells_of(ds)
@@ -479,12 +493,13 @@ def sensitivity_jobs(study, which=READINGS, datasets=None, data_dir=None, cache_
     for group in GROUPS:  # the longest group (counting) first on every dataset: workers idle less at the end
         readings = tuple(r for r in group if r in which)
         for ds in names if readings else ():
-            jobs[("sensitivity", ds, "+".join(readings))] = (reading_rows, (study, ds, readings, data_dir, cache_dir))
+            jobs[("sensitivity", ds, "+".join(readings))] = (reading_rows, (study, ds, readings, data_dir, cache_dir,
+                                                                           partial_dir))
     return jobs
 
 
 def judge(study, summary: pd.DataFrame, results: dict, which=READINGS) -> dict:
-    """``{reading: table}`` from the jobs' ``results`` (``{job key: reading_rows(...)}``), each
+    """``{reading: table}`` from the jobs' ``results`` (``{job key: reading_rows(...)["rows"]}``), each
     reading's rows judged against the study's ``summary`` (results/summary.csv)."""
     a = study.analysis
     base_all = summary[~summary.cell.str.contains("untrained") & (summary.cell == "gru")]
@@ -493,20 +508,21 @@ def judge(study, summary: pd.DataFrame, results: dict, which=READINGS) -> dict:
         paper_ds = study.paper_dataset(ds)
         base = base_all[base_all.dataset == ds].assign(dataset=paper_ds)
         for reading, got in got_by_reading.items():
-            tables[reading].append(judge_readings(base, got, paper_ds, reading, a.correction, a.accuracy_floor,
-                                                  0.05))
+            tables[reading].append(judge_readings(base, dict(got), paper_ds, reading, a.correction,
+                                                  a.accuracy_floor, 0.05))
     return {r: pd.concat(t, ignore_index=True) if t else pd.DataFrame(columns=list(COLUMNS))
             for r, t in tables.items()}
 
 
 def run_sensitivity(study, summary: pd.DataFrame, data_dir=None, cache_dir=None, which=READINGS,
-                    datasets=None, client=None) -> dict:
+                    datasets=None, client=None, partial_dir=None) -> dict:
     """Every reading of ``which`` on the study's trained GRUs of each dataset (those with
     findings): ``{reading: table}``. ``summary`` is the study's summary (results/summary.csv).
-    The jobs run on ``client`` (Dask) when given, else here."""
-    jobs = sensitivity_jobs(study, which, datasets, data_dir, cache_dir)
+    The jobs run on ``client`` (Dask) when given, else here; each job's rows are cached in
+    ``partial_dir`` when given."""
+    jobs = sensitivity_jobs(study, which, datasets, data_dir, cache_dir, partial_dir)
     done = dict(run_jobs(jobs, client, desc="sensitivity"))
-    return judge(study, summary, {k: done[k] for k in jobs}, which)
+    return judge(study, summary, {k: done[k]["rows"] for k in jobs}, which)
 
 
 def write_sensitivity(tables: dict, out_dir) -> list[Path]:

@@ -16,7 +16,7 @@ Study TOML::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import functools
 import json
 import logging
 import os
@@ -49,6 +49,7 @@ from neuronstats.model.files import has_model
 from neuronstats.model.store import export_model, find_in_store
 from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for, untrained_models
 from neuronstats.paper import paper_value
+from neuronstats.partial import cached, examples_key, result_key
 from neuronstats.report.figures import (
     table1_figure,
 )
@@ -64,7 +65,6 @@ logger = logging.getLogger(__name__)
 CI_METHODS = ("seed_t", "percentile")
 CORRECTIONS = ("holm", "bh", "fdr_bh", "bonferroni", "none")
 UNTRAINED = "@untrained"  # result-name suffix of the untrained-network baseline
-FINDINGS_VERSION = 5  # bump when a finding's code changes its rows: cached findings are then recomputed
 
 
 @dataclass(frozen=True)
@@ -361,18 +361,6 @@ def _say(log, msg: str) -> None:
         log(msg)
 
 
-def finding_key(name: str, dataset: str, cell: str, model_dirs: list, examples_key: str,
-                analysis: AnalysisConfig) -> str:
-    """Content key of one finding's result: the models (their content-keyed folders), the
-    test examples, every analysis setting, and :data:`FINDINGS_VERSION`."""
-    settings = dataclasses.asdict(analysis)
-    settings.pop("accuracy_floor")  # read by the reports, not by the findings
-    blob = json.dumps({"finding": name, "dataset": dataset, "cell": cell,
-                       "models": [Path(d).name for d in model_dirs], "examples": examples_key,
-                       "analysis": settings, "version": FINDINGS_VERSION}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
 def cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: bool, names: list,
                   analysis: AnalysisConfig, partial_dir, data_dir=None, cache_dir=None,
                   which=("trained", "untrained")) -> dict:
@@ -396,7 +384,7 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
     trained = [load_trained(d) for d in model_dirs]
     vocab = trained[0].vocab
     ds = prepare(tmpl.data, data_dir, cache_dir=cache_dir, vocab=vocab if fine_tuned else None)
-    ex_key = f"{ds.key}:{tmpl.data.split_seed}:{tmpl.data.max_test}:{tmpl.data.n_tokens}"
+    ex_key = examples_key(ds, tmpl)
     a = analysis
     fcfg = a.findings_config()
     out = {"_vocab": vocab.itos, "_accuracy": [float(t.test["accuracy"]) for t in trained]}
@@ -408,32 +396,25 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
         untrained = [untrained_models(t.config, len(vocab), [t.config.train.seed])[0] for t in trained]
         variants.append((f"{cell} untrained", untrained, dataclasses.replace(fcfg, all_examples=True),
                          UNTRAINED))
-    ex = None
+    examples = functools.cache(lambda: heldout_examples(ds, tmpl))  # read only if a result is not cached
     for label, models, cfg, suffix in variants:
-        ctx = None
+        context = functools.cache(lambda label=label, models=models, cfg=cfg:
+                                  Context(dataset, label, models, examples(), cfg, vocab=vocab.itos))
         for name in ["positioning", *names]:
-            key = finding_key(name + suffix, dataset, cell, model_dirs, ex_key, analysis)
-            stem = f"{dataset}-{cell}-{name.replace(' ', '_')}{suffix}"
-            cached = partial_dir / f"{stem}-{key}.json"
-            if cached.exists():
-                out[name + suffix] = json.loads(cached.read_text())
-                continue
-            t = time.perf_counter()
-            if ex is None:
-                ex = heldout_examples(ds, tmpl)
-            if ctx is None:
-                ctx = Context(dataset, label, models, ex, cfg, vocab=vocab.itos)
-            res = run_finding(name, ctx)
-            rows, values, figs = res.rows, res.seed_values, res.figure_data
-            result = {"rows": rows, "seed_values": [[list(k), v] for k, v in values.items()], "figure_data": figs,
-                      "seconds": time.perf_counter() - t, "key": key}
-            io.write_json(cached, result)
-            for old in partial_dir.glob(f"{stem}-*.json"):  # results of changed inputs: never reused, so removed
-                if old != cached:
-                    old.unlink(missing_ok=True)
-            logger.info("%s %s %s: %d rows (%.0f s)", dataset, label, name, len(rows), time.perf_counter() - t)
-            out[name + suffix] = json.loads(cached.read_text())
+            out[name + suffix] = cached(partial_dir, f"{dataset}-{cell}-{name.replace(' ', '_')}{suffix}",
+                                        result_key(name + suffix, dataset, cell, model_dirs, ex_key, analysis),
+                                        functools.partial(_finding_result, name, context))
     return out
+
+
+def _finding_result(name: str, context) -> dict:
+    """One finding on ``context()`` as a JSON-able result (rows, seed values, figure data)."""
+    t = time.perf_counter()
+    ctx = context()
+    res = run_finding(name, ctx)
+    logger.info("%s %s %s: %d rows (%.0f s)", ctx.dataset, ctx.cell, name, len(res.rows), time.perf_counter() - t)
+    return {"rows": res.rows, "seed_values": [[list(k), v] for k, v in res.seed_values.items()],
+            "figure_data": res.figure_data}
 
 
 def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progress=False, scheduler=None,
@@ -462,7 +443,8 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                     jobs[(ds, cell, which)] = (cell_findings, (
                         ds, cell, dirs, tmpl, ds in study.dataset_init, names, study.analysis,
                         str(out_dir / ".partial"), data_dir, cache_dir, (which,)))
-        readings = sensitivity_jobs(study, data_dir=data_dir, cache_dir=cache_dir) if sensitivity else {}
+        readings = (sensitivity_jobs(study, data_dir=data_dir, cache_dir=cache_dir, partial_dir=out_dir / ".partial")
+                    if sensitivity else {})
         done = {}
         for k, (job, res) in enumerate(run_jobs({**jobs, **readings}, client, progress=progress, desc="findings"),
                                        1):
@@ -483,11 +465,13 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 "findings": {f"{ds}-{cell}-{name}": {"seconds": r["seconds"], "key": r["key"]}
                              for (ds, cell), res in results.items() for name, r in res.items()
                              if not name.startswith("_")},
+                "sensitivity": {"-".join(job[1:]): {"seconds": done[job]["seconds"], "key": done[job]["key"]}
+                                for job in readings},
                 "models_accuracy": {f"{ds}-{cell}": res["_accuracy"] for (ds, cell), res in results.items()},
                 "seconds_this_run": time.perf_counter() - t_start}
     io.write_json(out_dir / "manifest.json", json.loads(json.dumps(manifest, default=str)))
     if readings:
-        write_sensitivity(judge(study, summary, {k: done[k] for k in readings}), out_dir / "sensitivity")
+        write_sensitivity(judge(study, summary, {k: done[k]["rows"] for k in readings}), out_dir / "sensitivity")
     build_report(out_dir, floor=study.analysis.accuracy_floor)
     return summary
 

@@ -35,18 +35,27 @@ def test_committed_smoke_tables_are_byte_identical_to_a_rerun(smoke_rerun):
                         "regenerate: neuronstats replicate analyses/smoke.toml --out results/smoke --workers 0")
 
 
-def test_sensitivity_readings_on_the_smoke_models(smoke_rerun):
+def test_sensitivity_readings_on_the_smoke_models(smoke_rerun, tmp_path, monkeypatch):
     """Two readings end to end on the smoke study's models: each table holds the study's
-    reading and the alternatives, judged by the same rule, for the claims they touch."""
+    reading and the alternatives, judged by the same rule, for the claims they touch. Each
+    job's rows are cached in the partial folder: a rerun computes nothing and gives the
+    same tables."""
     import pandas as pd
 
+    from neuronstats import sensitivity
     from neuronstats.report.sensitivity import COLUMNS, flag
     from neuronstats.sensitivity import run_sensitivity
     from neuronstats.study import load_study
 
     out, cache = smoke_rerun
     study = load_study(ROOT / "analyses" / "smoke.toml")
-    tables = run_sensitivity(study, pd.read_csv(out / "summary.csv"), cache_dir=cache, which=("triggering", "x_t"))
+    summary = pd.read_csv(out / "summary.csv")
+    tables = run_sensitivity(study, summary, cache_dir=cache, which=("triggering", "x_t"), partial_dir=tmp_path)
+    assert len(list(tmp_path.glob("sensitivity-synthetic-*.json"))) == 2  # one per job
+    monkeypatch.setattr(sensitivity, "_reading_rows", lambda *a: pytest.fail("a cached job ran again"))
+    again = run_sensitivity(study, summary, cache_dir=cache, which=("triggering", "x_t"), partial_dir=tmp_path)
+    for reading, table in tables.items():
+        pd.testing.assert_frame_equal(table, again[reading])
     trig, xt = tables["triggering"], tables["x_t"]
     assert list(trig.columns) == list(COLUMNS) and list(xt.columns) == list(COLUMNS)
     assert set(trig.value) == {"every T >= k+1", "T = 6 only"}
