@@ -37,7 +37,7 @@ _EXPORTS = {
     "neuronstats.demo": ("demo_runs",),
     "neuronstats.microscope.intervene": ("Intervention", "RandomInputs"),
     "neuronstats.model.train": ("train",),
-    "neuronstats.pretrained": ("pretrained",),
+    "neuronstats.shipped": ("pretrained",),
     "neuronstats.wrap": ("from_torch", "examples_from"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -7,9 +7,12 @@ Built from a corpus by :mod:`neuronstats.data.examples`, or from your own tuples
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
+
+ARRAYS = ("src", "src_len", "tgt", "tgt_len", "w", "T", "pair_index")  # what a saved Examples holds
 
 
 @dataclass
@@ -39,6 +42,16 @@ class Examples:
         ls, lt = self.src_len[idx], self.tgt_len[idx]
         return Examples(s[:, : max(1, ls.max(initial=1))], ls, t[:, : max(1, lt.max(initial=1))], lt,
                         self.w[idx], self.T[idx], self.pair_index[idx], 0, self.vocab_itos)
+
+    def digest(self) -> str:
+        """SHA-256 of the arrays (dtype, shape and values) and the dropped-pair count: the
+        same examples give the same digest, however they were stored."""
+        h = hashlib.sha256(str(self.n_dropped_unk).encode())
+        for name in ARRAYS:
+            a = np.ascontiguousarray(getattr(self, name))
+            h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+            h.update(a.tobytes())
+        return h.hexdigest()
 
     def __repr__(self) -> str:
         """Counts and shapes, and the first examples as words when the vocabulary is at

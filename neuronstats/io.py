@@ -15,6 +15,8 @@ import numpy as np
 import torch
 
 from neuronstats.errors import InputError
+from neuronstats.examples import ARRAYS as EX_ARRAYS
+from neuronstats.examples import Examples
 from neuronstats.microscope.record import recording_arrays, recording_from_arrays
 
 
@@ -90,3 +92,20 @@ def load_recording(path):
     """Read a recording written by :func:`save_recording`."""
     with np.load(path) as z:
         return recording_from_arrays(z)
+
+
+def save_examples(ex, path) -> None:
+    """Write :class:`~neuronstats.examples.Examples` as a compressed ``.npz`` (atomic)."""
+    write_npz(path, n_dropped_unk=np.asarray(ex.n_dropped_unk), **{name: getattr(ex, name) for name in EX_ARRAYS})
+
+
+def load_examples(path, vocab_itos: list | None = None):
+    """Examples written by :func:`save_examples`; a file that is not one is one :class:`InputError`."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in EX_ARRAYS}
+            dropped = int(z["n_dropped_unk"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"cannot read saved examples ({type(exc).__name__}: {exc})", path=path,
+                         expected="an .npz written by save_examples (arrays " + ", ".join(EX_ARRAYS) + ")") from None
+    return Examples(**arrays, n_dropped_unk=dropped, vocab_itos=vocab_itos)

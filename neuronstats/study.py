@@ -46,8 +46,15 @@ from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
 from neuronstats.hardware import one_thread
 from neuronstats.model.files import has_model
-from neuronstats.model.store import export_model, find_in_store
-from neuronstats.model.train import heldout_examples, load_trained, resolve_key, run_dir_for, untrained_models
+from neuronstats.model.store import export_examples, export_model, find_in_store, read_manifest
+from neuronstats.model.train import (
+    heldout_examples,
+    load_model,
+    load_trained,
+    resolve_key,
+    run_dir_for,
+    untrained_models,
+)
 from neuronstats.paper import paper_value
 from neuronstats.partial import cached, examples_key, result_key
 from neuronstats.report.figures import (
@@ -99,6 +106,7 @@ class Study:
     dataset_cells: dict = field(default_factory=dict)  # dataset -> the cells it is run with (default: all)
     cell_train: dict = field(default_factory=dict)  # dataset -> {cell: TrainConfig overrides for that cell}
     models: str = ""  # the study's model store (neuronstats.model.store): shipped models, found by key
+    ship_examples: list = field(default_factory=list)  # datasets whose test examples the store ships
     parents: dict = field(default_factory=dict)  # templates of datasets left out by subset() but fine-tuned from
     subset_of: dict | None = None  # the study file's seeds/cells/datasets when this run covers only part of it
 
@@ -201,6 +209,7 @@ def load_study(path) -> Study:
         raise InputError(f"cells = {cells!r}", path=path, expected="a list drawn from " + ", ".join(map(repr, CELLS)))
     analysis = check_analysis(_build(AnalysisConfig, raw.get("analysis", {}), "analysis", path), path)
     datasets, dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train = {}, {}, {}, {}, {}, {}
+    ship = []
     for i, d in enumerate(raw.get("dataset", [])):
         d = dict(d)
         name = d.pop("name", None)
@@ -229,6 +238,12 @@ def load_study(path) -> Study:
             for c, v in per_cell.items():  # names, types and choices checked like [train]
                 built = _build(TrainConfig, v, f"cell_train.{c}", path)
                 cell_train.setdefault(name, {})[c] = {k: getattr(built, k) for k in v}
+        if "ship_test_examples" in d:  # the licence allows shipping the held-out test examples
+            if not isinstance(flag := d.pop("ship_test_examples"), bool):
+                raise InputError(f"[[dataset]] {name}: ship_test_examples = {flag!r}", path=path,
+                                 expected="true or false")
+            if flag:
+                ship.append(name)
         if "init" in d:
             parent = d.pop("init")
             if parent not in datasets:
@@ -239,7 +254,8 @@ def load_study(path) -> Study:
     if not datasets:
         raise InputError("no [[dataset]] tables", path=path, expected="at least one dataset")
     study = Study(raw.get("name", path.stem), seeds, cells, datasets, analysis, str(path),
-                  dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train=cell_train)
+                  dataset_findings, dataset_init, dataset_paper, dataset_cells, cell_train=cell_train,
+                  ship_examples=ship)
     if "models" in raw:  # relative to the study file
         if not isinstance(raw["models"], str) or not raw["models"]:
             raise InputError(f"models = {raw['models']!r}", path=path, expected="a folder path (the model store)")
@@ -337,10 +353,12 @@ def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -
                      store=study.models or None)
 
 
-def export_cached(study: Study, data_dir=None, cache_dir=None) -> dict:
+def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, dict]:
     """Copy the study's models that are trained (in the cache) into its model store, each
-    replacing the store's model of the same name; nothing is trained. Returns
-    ``{name: manifest entry}`` of the models exported."""
+    replacing the store's model of the same name; nothing is trained. Then, for each
+    dataset of ``ship_test_examples = true``, ship its held-out test examples beside its
+    models in the store (:func:`neuronstats.model.store.export_examples`). Returns
+    ``({name: manifest entry} of the models exported, {dataset: examples file})``."""
     if not study.models:
         raise InputError("the study names no model store", path=study.source,
                          expected='a top-level models = "FOLDER" (relative to the study file)')
@@ -352,7 +370,15 @@ def export_cached(study: Study, data_dir=None, cache_dir=None) -> dict:
         run_dir = run_dir_for(cfg, cache_dir, key=key)
         if has_model(run_dir):
             out[cfg.name] = export_model(run_dir, study.models, cfg.name)
-    return out
+    shipped = {}
+    for ds in study.ship_examples:
+        names = [cfg.name for d, *_, cfg in study.runs() if d == ds and cfg.name in read_manifest(study.models)]
+        if names:
+            vocab = load_model(Path(study.models) / names[0])[1]  # a fine-tune's data is encoded with it
+            data = prepare(study.datasets[ds].data, data_dir, cache_dir=cache_dir,
+                           vocab=vocab if ds in study.dataset_init else None)
+            shipped[ds] = export_examples(study.models, names, heldout_examples(data, study.datasets[ds]), ds)
+    return out, shipped
 
 
 def _say(log, msg: str) -> None:

@@ -114,3 +114,17 @@ def test_sweep_is_its_rows_and_a_summary_and_the_cli_prints_the_same_numbers(tmp
     assert moved.n_examples.iloc[0] == len(examples) - moved.n_left_out and np.isnan(moved.summary().p_value[0])
     with pytest.raises(InputError, match="no example has decoder times"):
         ns.sweep(models[0], examples, ns.Intervention(step="T+9", op="zero"))
+
+
+def test_every_public_name_stays_itself_once_its_module_is_imported():
+    """Importing the module a public name lives in binds that module on the package: a
+    module named like its function (neuronstats/pretrained.py) would then hide
+    ``ns.pretrained``. Checked in a fresh interpreter, where nothing is cached yet."""
+    import subprocess
+    import sys
+
+    code = ("import importlib, neuronstats as ns\n"
+            "for m in sorted(set(ns._WHERE.values())): importlib.import_module(m)\n"
+            "print([n for n in ns._WHERE if isinstance(getattr(ns, n), type(ns))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"public names hidden by their modules: {out}"

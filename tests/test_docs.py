@@ -4,7 +4,7 @@ minutes, is checked) in the test suite, and the generated tables equal their sou
 * Python blocks (```python) run in order, per file, in one namespace, with the project's
   root as the working folder; a block written as a doctest (``>>>``) runs as one. A
   block is skipped only when its first line is a marker naming files it needs, e.g.
-  ``# docs-test: needs results/models/gutenberg-gru-s0 ../shared/data/gutenberg-lahiri.zip``
+  ``# docs-test: needs results/models/gutenberg-gru-s0 ../shared/data/lyricsfreak/songdata.csv``
   (paths relative to the project's root), and only while one of them is absent.
 * Shell blocks (```console: the lines after ``$ ``; ```bash / ```sh: every line):
   ``neuronstats …`` and ``python -m neuronstats …`` are parsed by the package's own

@@ -226,6 +226,44 @@ def test_a_study_with_a_model_store_exports_what_it_trains_and_then_trains_nothi
     assert main(["replicate", str(tmp_path / "s.toml"), "--export-models", "--cache-dir", str(tmp_path / "cache")]) == 0
 
 
+def test_shipped_test_examples_open_a_model_without_its_corpus(tmp_path, monkeypatch, capsys):
+    """ship_test_examples = true: --export-models writes the dataset's held-out examples once
+    beside its models, and ns.pretrained reads them instead of preparing the corpus: the
+    same examples either way. A tampered file is one clear error."""
+    import json
+
+    import numpy as np
+
+    import neuronstats as ns
+    from neuronstats import shipped
+    from neuronstats.cli import main
+
+    text = 'models = "shipped"\n' + STUDY.replace("seeds = [0, 1]", "seeds = [0]")
+    (tmp_path / "s.toml").write_text(text.replace('paper = "gutenberg"\n',
+                                                  'paper = "gutenberg"\nship_test_examples = true\n'))
+    args = ["replicate", str(tmp_path / "s.toml"), "--cache-dir", str(tmp_path / "cache")]
+    assert main([*args, "--out", str(tmp_path / "o"), "--train-only", "--workers", "0", "--quiet"]) == 0
+    store = tmp_path / "shipped"
+    rebuilt = ns.pretrained("synthetic", cell="lstm", seed=0, models=store, cache_dir=tmp_path / "cache")[1]
+    assert main([*args, "--export-models"]) == 0
+    assert "synthetic: held-out test examples -> " in capsys.readouterr().out
+    manifest = json.loads((store / "manifest.json").read_text())
+    files = {e["test_examples"] for e in manifest.values()}
+    assert len(files) == 1 and list((store / "examples").iterdir()) == [store / files.pop()]  # one file, both cells
+    monkeypatch.setattr(shipped, "load_with_data", lambda *a: pytest.fail("the corpus was prepared"))
+    model, shipped = ns.pretrained("synthetic", cell="lstm", seed=0, models=store)
+    assert model.cell == "lstm" and shipped.vocab_itos == model.vocab_itos and len(shipped) == len(rebuilt) > 0
+    for name in ("src", "src_len", "tgt", "tgt_len", "w", "T", "pair_index"):
+        np.testing.assert_array_equal(getattr(shipped, name), getattr(rebuilt, name))
+    path = store / manifest["synthetic-gru-s0"]["test_examples"]
+    with np.load(path) as z:
+        arrays = dict(z)
+    arrays["T"] = arrays["T"] + 1
+    np.savez(path.with_suffix(""), **arrays)  # writes path: the same name, other positions
+    with pytest.raises(InputError, match="digest differs"):
+        ns.pretrained("synthetic", cell="gru", seed=0, models=store)
+
+
 def test_a_study_file_cannot_set_the_untrained_baselines_switch(tmp_path):
     (tmp_path / "s.toml").write_text(STUDY.replace("n_sets = 20", "n_sets = 20\nall_examples = true"))
     with pytest.raises(InputError, match="all_examples is not a setting"):

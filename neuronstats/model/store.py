@@ -7,6 +7,10 @@ Layout::
     <store>/<name>/model.json      config, vocabulary, key, accuracy, sha256 (neuronstats.model.files)
     <store>/<name>/model.safetensors
     <store>/<name>/metrics.json    training history and held-out accuracy
+    <store>/examples/<dataset>-<digest>.npz
+                                   held-out test examples, where their licence allows shipping
+                                   them (the manifest entries of the dataset's models name the
+                                   file and its digest): the models then open without the corpus
 
 A model exported under a name that the store already holds replaces it: the store keeps
 one model per name (version control keeps the old ones). Training looks here first
@@ -25,6 +29,7 @@ from neuronstats.errors import InputError
 from neuronstats.model.files import META, WEIGHTS, has_model, read_model, save_model
 
 MANIFEST = "manifest.json"
+EXAMPLES = "examples"
 
 
 def read_manifest(store) -> dict:
@@ -78,3 +83,38 @@ def export_model(run_dir, store, name: str | None = None) -> dict:
     manifest[name] = entry
     io.write_json(store / MANIFEST, dict(sorted(manifest.items())))
     return entry
+
+
+def export_examples(store, names: list, examples, dataset: str) -> str:
+    """Ship ``examples`` (the held-out test examples of the store's models ``names``, all of
+    one dataset) as ``<store>/examples/<dataset>-<digest>.npz`` and name the file and its
+    digest in those models' manifest entries. The same examples are written once; a file no
+    manifest entry names any more is removed. Returns the file's path within the store."""
+    store = Path(store)
+    digest = examples.digest()
+    rel = f"{EXAMPLES}/{dataset}-{digest[:16]}.npz"
+    if not (store / rel).is_file():  # the same examples: the file is kept, not rewritten
+        io.save_examples(examples, store / rel)
+    manifest = read_manifest(store)
+    for name in names:
+        manifest[name].update(test_examples=rel, test_examples_sha256=digest)
+    io.write_json(store / MANIFEST, dict(sorted(manifest.items())))
+    named = {e.get("test_examples") for e in manifest.values()}
+    for old in (store / EXAMPLES).glob("*.npz"):
+        if f"{EXAMPLES}/{old.name}" not in named:
+            old.unlink()
+    return rel
+
+
+def shipped_examples(store, name: str):
+    """The held-out test examples shipped for the store's model ``name`` (an
+    :class:`~neuronstats.examples.Examples`), or None where the store has none for it."""
+    entry = read_manifest(store).get(name, {})
+    if not entry.get("test_examples"):
+        return None
+    path = Path(store) / entry["test_examples"]
+    ex = io.load_examples(path)
+    if ex.digest() != entry["test_examples_sha256"]:
+        raise InputError("the examples' digest differs from the manifest's", path=path,
+                         expected=f"the examples of {name} (sha256 {entry['test_examples_sha256'][:16]}…)")
+    return ex

@@ -5,9 +5,11 @@ line gives a model and the examples it is analysed on.
 >>> model, examples = ns.pretrained("gutenberg", cell="gru", seed=0)  # doctest: +SKIP
 
 The store is ``models`` if given, else ``$NEURONSTATS_MODELS``, else ``results/models``
-under the current folder (a clone of the project). The test examples are rebuilt from
-the corpus the model was trained on (``data_dir``, else ``$NEURONSTATS_DATA``, else
-``../shared/data``), and cached like every prepared corpus.
+under the current folder (a clone of the project). The test examples are read from the
+store where it ships them (the Gutenberg models': public domain), so those models open
+without their corpus; otherwise they are rebuilt from the corpus the model was trained on
+(``data_dir``, else ``$NEURONSTATS_DATA``, else ``../shared/data``), and cached like every
+prepared corpus. Both ways give the same examples.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from neuronstats.errors import InputError
-from neuronstats.model.store import read_manifest
-from neuronstats.model.train import load_with_data, split_examples
+from neuronstats.model.store import read_manifest, shipped_examples
+from neuronstats.model.train import load_model, load_with_data, split_examples
 
 DEFAULT_STORE = Path("results") / "models"
 
@@ -46,7 +48,8 @@ def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, spl
     split : "test" (the held-out examples every seed is scored on), "val" or "train".
     limit : keep the first ``limit`` examples.
     models : the model store (default: see the module's doc).
-    data_dir : the folder holding the corpora (default: ``$NEURONSTATS_DATA`` or ../shared/data).
+    data_dir : the folder holding the corpora (default: ``$NEURONSTATS_DATA`` or ../shared/data);
+        not read for the test split where the store ships the model's test examples.
 
     Returns
     -------
@@ -76,10 +79,14 @@ def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, spl
                          expected="a clone of the project (results/models), or models= / $NEURONSTATS_MODELS")
     if name not in shipped:
         raise InputError(f"no shipped model {name!r}", path=store, expected="one of " + ", ".join(shipped))
-    data_dir = data_dir or os.environ.get("NEURONSTATS_DATA") or Path("..") / "shared" / "data"
-    model, vocab, cfg, ds = load_with_data(store / name, data_dir, cache_dir)
-    ex = split_examples(ds, cfg, split)
+    ex = shipped_examples(store, name) if split == "test" else None
+    if ex is not None:
+        model, vocab, _ = load_model(store / name)
+    else:
+        data_dir = data_dir or os.environ.get("NEURONSTATS_DATA") or Path("..") / "shared" / "data"
+        model, vocab, cfg, ds = load_with_data(store / name, data_dir, cache_dir)
+        ex = split_examples(ds, cfg, split)
     if limit:
         ex = ex.subset(np.arange(min(limit, len(ex))))
-    model.vocab_itos = vocab.itos
+    model.vocab_itos = ex.vocab_itos = vocab.itos
     return model, ex
