@@ -9,6 +9,9 @@ the lyrics set that is in the parent's, against the share expected for a random 
 same size (|S_parent| / H), and the same share for the other seeds' parents (sets of
 different networks: what any two counting sets share). A share near the parent's own and
 well above the others' says the lyrics counting set is inherited from the fine-tuning.
+Per seed, the hypergeometric p-value of the overlap under random sets of the same sizes;
+across seeds, the mean share with its 95 % t CI and a one-sided t-test of the excess over
+chance (:func:`overlap`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,21 +45,41 @@ def counting_sets(study, ds: str, cell: str, data_dir, cache_dir) -> list[np.nda
     data = prepare(tmpl.data, data_dir, cache_dir=cache_dir,
                    vocab=runs[0].vocab if ds in study.dataset_init else None)
     ctx = Context(ds, cell, [r.model for r in runs], heldout_examples(data, tmpl), study.analysis.findings_config())
-    return [np.asarray(find(m, ctx.selection_rec(s), counting(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons)
+    # n_perm = 0: the same sets as the study's (stage 1's probe test does not choose them), faster
+    return [np.asarray(find(m, ctx.selection_rec(s), counting(), n_perm=0, seed=ctx.cfg.seed + s).neurons)
             for s, m in enumerate(ctx.models)]
 
 
 def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
+    """One row per seed: the share of the child's set in its parent's, in the other seeds'
+    parents (sets of unrelated networks: what chance alone gives), and the share a random
+    set of the child's size would have (|S_parent| / H), with the one-sided hypergeometric
+    p-value of the overlap under random sets. Then one row ``seed = "all"``: the seeds' mean
+    share in the parent, its 95 % t CI over seeds, and the one-sided one-sample t-test of
+    (share in parent − chance) > 0 across seeds."""
     rows = []
+
     def share(c, p) -> float:
         return len(set(c) & set(p)) / max(len(c), 1)
 
     for s, c in enumerate(child):
         others = [share(c, p) for t, p in enumerate(parents) if t != s]
+        k = len(set(c) & set(parents[s]))
         rows.append({"seed": s, "lyrics_set": len(c), "parent_set": len(parents[s]),
                      "share_in_parent": share(c, parents[s]), "share_in_other_parents": float(np.mean(others))
-                     if others else np.nan, "chance": len(parents[s]) / hidden})
-    return pd.DataFrame(rows)
+                     if others else np.nan, "chance": len(parents[s]) / hidden,
+                     "p_value": float(stats.hypergeom.sf(k - 1, hidden, len(parents[s]), len(c)))})
+    t = pd.DataFrame(rows)
+    excess = t.share_in_parent - t.chance
+    n = len(t)
+    half = stats.t.ppf(0.975, n - 1) * excess.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    test = stats.ttest_1samp(excess, 0.0, alternative="greater") if n > 1 else None
+    mean = t.share_in_parent.mean()
+    summary = {"seed": "all", "lyrics_set": t.lyrics_set.mean(), "parent_set": t.parent_set.mean(),
+               "share_in_parent": mean, "share_in_other_parents": t.share_in_other_parents.mean(),
+               "chance": t.chance.mean(), "p_value": float(test.pvalue) if test is not None else np.nan,
+               "ci_low": mean - half, "ci_high": mean + half}
+    return pd.concat([t.assign(seed=t.seed.astype(object)), pd.DataFrame([summary])], ignore_index=True)
 
 
 def main(argv=None) -> int:

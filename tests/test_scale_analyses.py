@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analyses.compare_rows import compare_rows
 
@@ -37,8 +38,36 @@ def test_overlap_of_a_childs_sets_with_its_parents():
     child = [np.array([0, 1, 2, 3]), np.array([4, 5, 6, 7])]
     parents = [np.array([0, 1, 2, 9]), np.array([0, 1, 2, 3])]
     t = mod.overlap(child, parents, hidden=20)
-    assert t.share_in_parent.tolist() == [0.75, 0.0]
-    assert t.share_in_other_parents.tolist() == [1.0, 0.0] and t.chance.tolist() == [0.2, 0.2]
+    seeds, summary = t[t.seed != "all"], t[t.seed == "all"].iloc[0]
+    assert seeds.share_in_parent.tolist() == [0.75, 0.0]
+    assert seeds.share_in_other_parents.tolist() == [1.0, 0.0] and seeds.chance.tolist() == [0.2, 0.2]
+    # P(3 or more of 4 random neurons in a 4-set of 20) = (C(4,3) C(16,1) + C(4,4)) / C(20,4)
+    assert seeds.p_value.iloc[0] == pytest.approx((4 * 16 + 1) / 4845) and seeds.p_value.iloc[1] == 1.0
+    assert summary.share_in_parent == pytest.approx(0.375)
+    assert summary.ci_low < 0.375 < summary.ci_high  # two seeds this far apart: a wide interval
+
+
+def test_overlap_rejects_inheritance_at_about_alpha_for_unrelated_sets_and_finds_planted_inheritance():
+    """Size and power of the across-seed test on simulated sets: children drawn
+    independently of their parents reject at about 5 %; children keeping half of their
+    parent's set reject almost always (5 seeds, 26 of 128 neurons, as in the study)."""
+    mod = _load("lyrics_overlap")
+    rng = np.random.default_rng(0)
+
+    def rate(keep: int, studies: int = 400) -> float:
+        hits = 0
+        for _ in range(studies):
+            parents = [rng.choice(128, 26, replace=False) for _ in range(5)]
+            child = []
+            for p in parents:
+                kept = rng.choice(p, keep, replace=False)
+                rest = rng.choice(np.setdiff1d(np.arange(128), kept), 26 - keep, replace=False)
+                child.append(np.concatenate([kept, rest]))
+            hits += mod.overlap(child, parents, 128).iloc[-1].p_value < 0.05
+        return hits / studies
+
+    assert rate(0) < 0.09
+    assert rate(13) > 0.95
 
 
 def test_compare_rows_names_the_rows_whose_decision_changed():
