@@ -52,11 +52,11 @@ def counting_sets(study, ds: str, cell: str, data_dir, cache_dir) -> list[np.nda
 
 def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
     """One row per seed: the share of the child's set in its parent's, in the other seeds'
-    parents (sets of unrelated networks: what chance alone gives), and the share a random
-    set of the child's size would have (|S_parent| / H), with the one-sided hypergeometric
-    p-value of the overlap under random sets. Then one row ``seed = "all"``: the seeds' mean
-    share in the parent, its 95 % t CI over seeds, and the one-sided one-sample t-test of
-    (share in parent − chance) > 0 across seeds."""
+    parents (sets of unrelated networks: what chance alone gives), the share a random set
+    of the child's size would have (|S_parent| / H), and ``p_hypergeom``, the one-sided
+    hypergeometric p-value of the overlap under random sets. Then one row ``seed = "all"``:
+    the seeds' mean share in the parent with its 95 % t CI over seeds, and ``p_t``, the
+    one-sided one-sample t-test of (share in parent − chance) > 0 across seeds."""
     rows = []
 
     def share(c, p) -> float:
@@ -68,17 +68,14 @@ def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
         rows.append({"seed": s, "lyrics_set": len(c), "parent_set": len(parents[s]),
                      "share_in_parent": share(c, parents[s]), "share_in_other_parents": float(np.mean(others))
                      if others else np.nan, "chance": len(parents[s]) / hidden,
-                     "p_value": float(stats.hypergeom.sf(k - 1, hidden, len(parents[s]), len(c)))})
+                     "p_hypergeom": float(stats.hypergeom.sf(k - 1, hidden, len(parents[s]), len(c)))})
     t = pd.DataFrame(rows)
-    excess = t.share_in_parent - t.chance
-    n = len(t)
-    half = stats.t.ppf(0.975, n - 1) * excess.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    test = stats.ttest_1samp(excess, 0.0, alternative="greater") if n > 1 else None
-    mean = t.share_in_parent.mean()
+    n, mean = len(t), t.share_in_parent.mean()
+    half = stats.t.ppf(0.975, n - 1) * t.share_in_parent.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    p_t = stats.ttest_1samp(t.share_in_parent - t.chance, 0.0, alternative="greater").pvalue if n > 1 else np.nan
     summary = {"seed": "all", "lyrics_set": t.lyrics_set.mean(), "parent_set": t.parent_set.mean(),
                "share_in_parent": mean, "share_in_other_parents": t.share_in_other_parents.mean(),
-               "chance": t.chance.mean(), "p_value": float(test.pvalue) if test is not None else np.nan,
-               "ci_low": mean - half, "ci_high": mean + half}
+               "chance": t.chance.mean(), "ci_low": mean - half, "ci_high": mean + half, "p_t": float(p_t)}
     return pd.concat([t.assign(seed=t.seed.astype(object)), pd.DataFrame([summary])], ignore_index=True)
 
 

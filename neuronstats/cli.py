@@ -25,11 +25,13 @@ DATA_HELP = "folder the corpora's paths are relative to: $NEURONSTATS_DATA, else
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows an option's default once: not where its help already says it, nor for None / False."""
+    """Shows an option's default once: not where its help already says it, nor an empty one
+    (None, False, "")."""
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+        default = action.default
+        if "default" in text or default is None or default is False or default in ("", argparse.SUPPRESS):
             return text
         return super()._get_help_string(action)
 
@@ -88,7 +90,9 @@ def main(argv=None) -> int:
     r.add_argument("--sensitivity", action="store_true", help="also redo the study's readings of the paper on its "
                    "trained GRUs (as `neuronstats sensitivity`; its jobs share the workers with the findings')")
     r.add_argument("--export-models", action="store_true", help="copy the study's trained models from the cache into "
-                   "its model store (the study file's `models`), replacing older ones of the same name; trains nothing")
+                   "its model store (the study file's `models`), replacing older ones of the same name, and the "
+                   "held-out test examples of datasets with ship_test_examples = true (store/examples); trains "
+                   "nothing")
     r.add_argument("--seeds", default="", help="run on these of the study's seeds only, e.g. 0,1,2 (the report "
                    "says what was left out)")
     r.add_argument("--cells", default="", help="run on these of the study's cells only, e.g. gru")

@@ -119,12 +119,14 @@ def cmd_sensitivity(a) -> int:
     if bad:
         raise InputError(f"--readings {a.readings}", expected="names from " + ", ".join(READINGS))
     check_run(study, a.data_dir)  # before any worker starts: a wrong data path fails here
-    with dask_session(a.scheduler, a.workers) as client:
-        tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which,
-                                 client=client, partial_dir=Path(a.results) / ".partial")
-    for path in write_sensitivity(tables, Path(a.results) / "sensitivity"):
+    with io.exclusive(Path(a.results) / ".lock", wait=False):  # one run writes a results folder at a time
+        with dask_session(a.scheduler, a.workers) as client:
+            tables = run_sensitivity(study, pd.read_csv(summary_path), a.data_dir, a.cache_dir, which=which,
+                                     client=client, partial_dir=Path(a.results) / ".partial")
+        paths = write_sensitivity(tables, Path(a.results) / "sensitivity")
+        out = build_report(a.results)
+    for path in paths:
         print(path)
-    out = build_report(a.results)
     flagged = out["claims"][out["claims"].sensitive]
     print(f"{len(flagged)} claim(s) sensitive to a reading: " + ", ".join(flagged.claim_id))
     return 0

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +106,7 @@ def load_examples(path, vocab_itos: list | None = None):
         with np.load(path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in EX_ARRAYS}
             dropped = int(z["n_dropped_unk"])
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise InputError(f"cannot read saved examples ({type(exc).__name__}: {exc})", path=path,
                          expected="an .npz written by save_examples (arrays " + ", ".join(EX_ARRAYS) + ")") from None
     return Examples(**arrays, n_dropped_unk=dropped, vocab_itos=vocab_itos)

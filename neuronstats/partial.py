@@ -2,8 +2,8 @@
 resumes at job granularity, and a changed input never reuses an old result.
 
 A result is a JSON file ``<stem>-<key>.json``; the key hashes everything the result
-depends on (the models' content-keyed folders, the test examples, every analysis
-setting) and :data:`FINDINGS_VERSION`. A cached result is read back from its file even
+depends on (the models' content keys, the test examples, every analysis setting) and
+:data:`FINDINGS_VERSION`. A cached result is read back from its file even
 right after it is computed, so a result is the same whether it was cached or not.
 """
 
@@ -16,17 +16,19 @@ import time
 from pathlib import Path
 
 from neuronstats import io
+from neuronstats.model.files import model_key_of
 
 FINDINGS_VERSION = 5  # bump when the code of a finding or a reading changes its rows: cached results are recomputed
 
 
 def result_key(name: str, dataset: str, cell: str, model_dirs: list, examples_key: str, analysis) -> str:
-    """Content key of one job's result: its name, the models (their content-keyed folders),
-    the test examples, every analysis setting, and :data:`FINDINGS_VERSION`."""
+    """Content key of one job's result: its name, the models' content keys (a model
+    retrained into a store under the same name gets another key), the test examples,
+    every analysis setting, and :data:`FINDINGS_VERSION`."""
     settings = dataclasses.asdict(analysis)
     settings.pop("accuracy_floor")  # read by the reports, not by the findings
     blob = json.dumps({"finding": name, "dataset": dataset, "cell": cell,
-                       "models": [Path(d).name for d in model_dirs], "examples": examples_key,
+                       "models": [model_key_of(d) for d in model_dirs], "examples": examples_key,
                        "analysis": settings, "version": FINDINGS_VERSION}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -47,7 +49,7 @@ def cached(partial_dir, stem: str, key: str, compute) -> dict:
     t = time.perf_counter()
     result = {**compute(), "seconds": time.perf_counter() - t, "key": key}
     if path is None:
-        return json.loads(json.dumps(result, default=str))  # what the file would hold
+        return json.loads(json.dumps(result, sort_keys=True, default=str))  # what the file would hold
     io.write_json(path, result)
     for old in path.parent.glob(f"{stem}-{'?' * len(key)}.json"):
         if old != path:

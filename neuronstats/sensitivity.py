@@ -457,10 +457,11 @@ def reading_rows(study, ds: str, readings, data_dir=None, cache_dir=None, partia
 
 
 def _reading_rows(study, ds: str, readings, trained: list, data) -> dict:
+    """:func:`reading_rows`' computation: ``{"rows": {reading: [[value, rows], ...]}}``,
+    each row labelled with the study's dataset (:func:`judge` names the paper's)."""
     tmpl, vocab = study.datasets[ds], trained[0].vocab
     ctx = Context(ds, "gru", [t.model for t in trained], heldout_examples(data, tmpl),
                   study.analysis.findings_config(), vocab=vocab.itos)
-    paper_ds = study.paper_dataset(ds)
     tokens, _ = units(ctx)
     sets = _storing_sets(ctx, tokens) if {"storing_previous", "intervention_value", "gates"} & set(readings) else {}
     out = {}
@@ -479,8 +480,7 @@ def _reading_rows(study, ds: str, readings, trained: list, data) -> dict:
         else:
             got = x_t_readings(ctx, word_frequencies(data, len(vocab)))
         # [value, rows] pairs: the study's reading first (a list keeps its order through the JSON cache)
-        out[reading] = [[v, [dict(r.to_row() if hasattr(r, "to_row") else r, dataset=paper_ds) for r in rows]]
-                        for v, rows in got.items()]
+        out[reading] = [[v, [r.to_row() if hasattr(r, "to_row") else r for r in rows]] for v, rows in got.items()]
     return {"rows": out}
 
 
@@ -508,7 +508,8 @@ def judge(study, summary: pd.DataFrame, results: dict, which=READINGS) -> dict:
         paper_ds = study.paper_dataset(ds)
         base = base_all[base_all.dataset == ds].assign(dataset=paper_ds)
         for reading, got in got_by_reading.items():
-            tables[reading].append(judge_readings(base, dict(got), paper_ds, reading, a.correction,
+            values = {v: [dict(r, dataset=paper_ds) for r in rows] for v, rows in got}
+            tables[reading].append(judge_readings(base, values, paper_ds, reading, a.correction,
                                                   a.accuracy_floor, 0.05))
     return {r: pd.concat(t, ignore_index=True) if t else pd.DataFrame(columns=list(COLUMNS))
             for r, t in tables.items()}

@@ -46,7 +46,7 @@ from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
 from neuronstats.hardware import one_thread
 from neuronstats.model.files import has_model
-from neuronstats.model.store import export_examples, export_model, find_in_store, read_manifest
+from neuronstats.model.store import export_examples, export_model, find_in_store
 from neuronstats.model.train import (
     heldout_examples,
     load_model,
@@ -339,26 +339,32 @@ def _check_not_locked(lock_path: Path) -> None:
 
 def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -> dict:
     """Train every model of the study (cached models load at once; on Dask when
-    ``client`` is given). Returns ``{model name: facts}`` with its ``run_dir``."""
+    ``client`` is given). A newly trained model goes into the study's model store (and,
+    where the dataset ships them, its test examples). Returns ``{model name: facts}`` with
+    its ``run_dir``."""
     t0 = time.perf_counter()
+    exported = []
 
     def done(res, k, n):
         if study.models and not Path(res["run_dir"]).is_relative_to(study.models):
             export_model(res["run_dir"], study.models)  # newly trained: the store gets (or replaces) it
+            exported.append(res["name"])
         eta = (time.perf_counter() - t0) / k * (n - k)
         _say(log, f"model {k} of {n}: {res['name']} test accuracy {res['test_accuracy']:.3f} "
                   f"({res['train_seconds'] / 60:.1f} min training; training ETA {eta / 60:.0f} min)")
 
-    return train_all([cfg for *_, cfg in study.runs()], data_dir, cache_dir, client=client, on_done=done,
-                     store=study.models or None)
+    out = train_all([cfg for *_, cfg in study.runs()], data_dir, cache_dir, client=client, on_done=done,
+                    store=study.models or None)
+    if exported:  # export_model replaced their manifest entries: name their examples again
+        ship_examples(study, data_dir, cache_dir)
+    return out
 
 
 def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, dict]:
     """Copy the study's models that are trained (in the cache) into its model store, each
-    replacing the store's model of the same name; nothing is trained. Then, for each
-    dataset of ``ship_test_examples = true``, ship its held-out test examples beside its
-    models in the store (:func:`neuronstats.model.store.export_examples`). Returns
-    ``({name: manifest entry} of the models exported, {dataset: examples file})``."""
+    replacing the store's model of the same name; nothing is trained. Then
+    :func:`ship_examples`. Returns ``({name: manifest entry} of the models exported,
+    {dataset: examples file})``."""
     if not study.models:
         raise InputError("the study names no model store", path=study.source,
                          expected='a top-level models = "FOLDER" (relative to the study file)')
@@ -370,15 +376,25 @@ def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, di
         run_dir = run_dir_for(cfg, cache_dir, key=key)
         if has_model(run_dir):
             out[cfg.name] = export_model(run_dir, study.models, cfg.name)
+    return out, ship_examples(study, data_dir, cache_dir)
+
+
+def ship_examples(study: Study, data_dir=None, cache_dir=None) -> dict:
+    """For each dataset of ``ship_test_examples = true``: its held-out test examples,
+    written into the study's model store and named in the manifest entries of that
+    dataset's models the store holds (found by content key, so a stale model of the same
+    name is never paired with them; :func:`neuronstats.model.store.export_examples`).
+    Returns ``{dataset: examples file}``."""
     shipped = {}
-    for ds in study.ship_examples:
-        names = [cfg.name for d, *_, cfg in study.runs() if d == ds and cfg.name in read_manifest(study.models)]
-        if names:
-            vocab = load_model(Path(study.models) / names[0])[1]  # a fine-tune's data is encoded with it
-            data = prepare(study.datasets[ds].data, data_dir, cache_dir=cache_dir,
-                           vocab=vocab if ds in study.dataset_init else None)
-            shipped[ds] = export_examples(study.models, names, heldout_examples(data, study.datasets[ds]), ds)
-    return out, shipped
+    for ds in study.ship_examples if study.models else ():
+        dirs = [find_in_store(study.models, resolve_key(cfg, data_dir)) for d, *_, cfg in study.runs() if d == ds]
+        names = [d.name for d in dirs if d is not None]
+        if not names:
+            continue
+        vocab = load_model(Path(study.models) / names[0])[1] if ds in study.dataset_init else None
+        data = prepare(study.datasets[ds].data, data_dir, cache_dir=cache_dir, vocab=vocab)
+        shipped[ds] = export_examples(study.models, names, heldout_examples(data, study.datasets[ds]), ds)
+    return shipped
 
 
 def _say(log, msg: str) -> None:

@@ -251,10 +251,10 @@ def test_shipped_test_examples_open_a_model_without_its_corpus(tmp_path, monkeyp
     files = {e["test_examples"] for e in manifest.values()}
     assert len(files) == 1 and list((store / "examples").iterdir()) == [store / files.pop()]  # one file, both cells
     monkeypatch.setattr(shipped, "load_with_data", lambda *a: pytest.fail("the corpus was prepared"))
-    model, shipped = ns.pretrained("synthetic", cell="lstm", seed=0, models=store)
-    assert model.cell == "lstm" and shipped.vocab_itos == model.vocab_itos and len(shipped) == len(rebuilt) > 0
+    model, from_store = ns.pretrained("synthetic", cell="lstm", seed=0, models=store)
+    assert model.cell == "lstm" and from_store.vocab_itos == model.vocab_itos and len(from_store) == len(rebuilt) > 0
     for name in ("src", "src_len", "tgt", "tgt_len", "w", "T", "pair_index"):
-        np.testing.assert_array_equal(getattr(shipped, name), getattr(rebuilt, name))
+        np.testing.assert_array_equal(getattr(from_store, name), getattr(rebuilt, name))
     path = store / manifest["synthetic-gru-s0"]["test_examples"]
     with np.load(path) as z:
         arrays = dict(z)
@@ -262,6 +262,14 @@ def test_shipped_test_examples_open_a_model_without_its_corpus(tmp_path, monkeyp
     np.savez(path.with_suffix(""), **arrays)  # writes path: the same name, other positions
     with pytest.raises(InputError, match="digest differs"):
         ns.pretrained("synthetic", cell="gru", seed=0, models=store)
+    # a retrained model replaces its entry (export_model): the examples are named again
+    entry = manifest["synthetic-gru-s0"]
+    del entry["test_examples"], entry["test_examples_sha256"]
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    assert main([*args, "--export-models"]) == 0  # rewrites the tampered file, names it again
+    assert json.loads((store / "manifest.json").read_text())["synthetic-gru-s0"]["test_examples"] == str(
+        path.relative_to(store))
+    assert ns.pretrained("synthetic", cell="gru", seed=0, models=store)[1].digest() == rebuilt.digest()
 
 
 def test_a_study_file_cannot_set_the_untrained_baselines_switch(tmp_path):

@@ -55,6 +55,22 @@ def has_model(run_dir) -> bool:
     return model_file(run_dir) is not None
 
 
+def model_key_of(run_dir) -> str:
+    """The content key of the model in ``run_dir`` (its ``metrics.json``): the same model
+    has the same key in the cache and in a store, and a retrained one another, whatever
+    the folders are named. A folder without one (a model trained elsewhere) is named by
+    its path."""
+    path = Path(run_dir) / "metrics.json"
+    if path.is_file():
+        try:
+            key = json.loads(path.read_text()).get("model_key")
+        except (json.JSONDecodeError, AttributeError):
+            key = None
+        if key:
+            return str(key)
+    return str(Path(run_dir).resolve())
+
+
 def save_model(run_dir, model: Seq2Seq, vocab: Vocab, cfg: RunConfig, **facts) -> Path:
     """Write ``model.safetensors`` and ``model.json`` (atomically, weights first) into
     ``run_dir``; ``facts`` (key, test accuracy, ...) go into the JSON. Returns the JSON path."""

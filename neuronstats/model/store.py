@@ -93,7 +93,7 @@ def export_examples(store, names: list, examples, dataset: str) -> str:
     store = Path(store)
     digest = examples.digest()
     rel = f"{EXAMPLES}/{dataset}-{digest[:16]}.npz"
-    if not (store / rel).is_file():  # the same examples: the file is kept, not rewritten
+    if not (store / rel).is_file() or _digest_of(store / rel) != digest:  # the same examples: kept as they are
         io.save_examples(examples, store / rel)
     manifest = read_manifest(store)
     for name in names:
@@ -106,15 +106,27 @@ def export_examples(store, names: list, examples, dataset: str) -> str:
     return rel
 
 
+def _digest_of(path: Path) -> str | None:
+    try:
+        return io.load_examples(path).digest()
+    except InputError:
+        return None
+
+
 def shipped_examples(store, name: str):
     """The held-out test examples shipped for the store's model ``name`` (an
-    :class:`~neuronstats.examples.Examples`), or None where the store has none for it."""
+    :class:`~neuronstats.examples.Examples`), or None where the store has none for it (its
+    manifest entry names none, or the file is not there: e.g. a copy of the store without
+    ``examples/``). A file that does not hold the examples the manifest names is one
+    :class:`InputError`."""
     entry = read_manifest(store).get(name, {})
-    if not entry.get("test_examples"):
+    if not entry.get("test_examples") or not (Path(store) / entry["test_examples"]).is_file():
         return None
     path = Path(store) / entry["test_examples"]
     ex = io.load_examples(path)
-    if ex.digest() != entry["test_examples_sha256"]:
+    want = entry.get("test_examples_sha256", "")
+    if ex.digest() != want:
         raise InputError("the examples' digest differs from the manifest's", path=path,
-                         expected=f"the examples of {name} (sha256 {entry['test_examples_sha256'][:16]}…)")
+                         expected=f"the examples of {name} (sha256 {want[:16] or 'missing in the manifest'}…); "
+                                  "rerun replicate --export-models")
     return ex
