@@ -90,3 +90,30 @@ def test_compare_rows_names_the_rows_whose_decision_changed():
     after = after[after.test_id != "c"]
     t = compare_rows(before, after, "gru - lstm").set_index("test_id").change
     assert t.to_dict() == {"a": "no longer rejects", "b": "", "c": "only before"}
+
+
+def test_analyses_timing_row_reads_the_clone_and_counts_changed_tables(tmp_path):
+    import json
+    import subprocess
+
+    mod = _load("time_analyses")
+    clone = tmp_path / "clone"
+    (clone / "results").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    (clone / "results" / "summary.csv").write_text("a\n1\n")
+    (clone / "results" / "report.html").write_text("<p>then</p>")
+    subprocess.run(["git", "-C", str(clone), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "c"],
+                   check=True)
+    (clone / "results" / "summary.csv").write_text("a\n2\n")  # a table the run changed
+    (clone / "results" / "report.html").write_text("<p>now</p>")  # carries times: not counted
+    (clone / "results" / "manifest.json").write_text(json.dumps({
+        "seconds_this_run": 1800, "findings": {"x": {"seconds": 1200}, "y": {"seconds": 1800}},
+        "sensitivity": {"z": {"seconds": 600}},
+        "models": {"m0": {"seconds_this_run": 0.2}, "m1": {"seconds_this_run": 3000}}}))
+    row = mod.run_row(clone, wall_s=2100, load_before=0.1, commit="abc")
+    assert (row["wall_min"], row["study_min"], row["setup_min"]) == (35.0, 30.0, 5.0)
+    assert (row["findings_worker_min"], row["sensitivity_worker_min"]) == (50.0, 10.0)
+    assert row["models_trained"] == 1 and row["tables_changed"] == 1 and row["changed"] == "results/summary.csv"
+    table = mod.append_row(row, tmp_path / "t.csv")
+    assert list(table.columns) == list(mod.COLUMNS) and len(mod.append_row(row, tmp_path / "t.csv")) == 2
