@@ -53,7 +53,9 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
         raise InsufficientData("the §5 gate analysis is defined for a cell with update (z) and reset (r) gates")
     kw = ctx.combined_kw("gates")
     tokens, note = units(ctx, tokens)
-    trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=ctx.cfg.n_perm, seed=ctx.cfg.seed + s).neurons
+    # only the sets are read here (the triggering and storing findings test their probes):
+    # n_perm = 0 skips stage 1's probe test, the same sets
+    trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=0, seed=ctx.cfg.seed + s).neurons
             for s, m in enumerate(ctx.models)]
     tests = []
     for tok in each_unit(ctx, "gates", tokens):
@@ -62,8 +64,7 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
         ctl = {k: [] for k in ("z", "r", "zm", "rm")}  # per seed: each example's mean over the random sets
         for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs)):
             out_set = outputting_set(model, ctx.selection_rec(s), tok)
-            store_set = find(model, ctx.selection_rec(s), storing(tok), n_perm=ctx.cfg.n_perm,
-                             seed=ctx.cfg.seed + s).neurons
+            store_set = find(model, ctx.selection_rec(s), storing(tok), n_perm=0, seed=ctx.cfg.seed + s).neurons
             idx = ctx.correct_subset(s, rec.w[:, 0] == tok)
             T = rec.T[idx, 0]
             h_prev = rec.at(idx, T - 1)

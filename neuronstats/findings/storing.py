@@ -44,10 +44,11 @@ def stability(rec, examples, sets) -> np.ndarray:
     return out
 
 
-def strata_sets(model, rec, token: int, n_perm: int, seed: int):
+def strata_sets(model, rec, token: int, seed: int):
     """Storing sets of ``token`` selected (stages 1-2) on the examples with T ≤ median(T)
     and on those with T > median(T) (disjoint position strata), or None when a stratum
-    cannot support stage 1 or a set is empty."""
+    cannot support stage 1 or a set is empty. Only the sets are read: stage 1's probe test
+    is skipped (``n_perm = 0``, the same sets)."""
     T = rec.T[:, 0]
     cut = np.median(T)
     sets = []
@@ -55,7 +56,7 @@ def strata_sets(model, rec, token: int, n_perm: int, seed: int):
         sub = subset_recording(rec, part)
         if ((sub.w[:, 0] == token) & sub.correct).sum() < 5:
             return None
-        sets.append(find(model, sub, storing(token), n_perm=min(n_perm, 19), seed=seed).neurons)
+        sets.append(find(model, sub, storing(token), n_perm=0, seed=seed).neurons)
     return tuple(sets) if all(len(x) for x in sets) else None
 
 
@@ -109,7 +110,7 @@ def storing_finding(ctx, tokens=None) -> FindingResult:
     tokens, note = units(ctx, tokens)
     tests, seed0_sets = [], []
     pool = {k: [] for k in ("probe", "zero", "previous", "stable", "position_independent", "size")}  # per token
-    strata = [{tok: strata_sets(model, rec, tok, ctx.cfg.n_perm, ctx.cfg.seed + s) for tok in tokens}
+    strata = [{tok: strata_sets(model, rec, tok, ctx.cfg.seed + s) for tok in tokens}
               for s, (model, rec) in enumerate(zip(ctx.models, ctx.recs))]
     for tok in each_unit(ctx, "storing", tokens):
         probe, probe_null, zero, zero_null, prev, prev_null, size, diffs = [], [], [], [], [], [], [], []
