@@ -1,5 +1,6 @@
-"""Calibration on networks that were never trained (DESIGN §10): every finding's tests,
-run many times where no trained mechanism can exist, to measure how often each rejects.
+"""Calibration on networks that were never trained (docs/statistics.md, "Calibration on untrained
+networks"): every finding's tests, run many times where no trained mechanism can exist, to measure
+how often each rejects.
 
 One simulated study draws two groups of untrained networks of a study's architecture
 (fresh initialisation seeds each study, as many per group as the study has seeds) and

@@ -597,7 +597,7 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
             for fig in (fig for name in tables for fig in registry.get(name).figures if fig.data in figs):
                 registry.resolve(fig.draw)(figs[fig.data], out_dir / ds / "figures" / f"{fig.stem}_{cell}", title,
                                            vocab=names)
-        for cell, values in untrained_values.items():  # the stricter control (DESIGN §10): the untrained network
+        for cell, values in untrained_values.items():  # the stricter control: the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
                                              suffix=VS_UNTRAINED, alternatives=alternatives.get(cell),
                                              what="trained minus untrained network of the same seed and architecture"))

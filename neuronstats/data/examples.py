@@ -1,7 +1,7 @@
 """Line pairs, leak-free splits, and control-signal examples.
 
 An example appends the control signals to the source line:
-``x1 x2 x3 w <pT> → y1 y2 w y4 <eos>`` where ``w = y_T`` (DESIGN.md §1).
+``x1 x2 x3 w <pT> → y1 y2 w y4 <eos>`` where ``w = y_T``.
 With ``n_tokens = k > 1`` the source gets k pairs ``w_j <pT_j>`` (positions
 distinct, in increasing order): the paper's multi-token experiment.
 

@@ -1,1 +1,1 @@
-"""Each finding of the paper as hypothesis tests returning stats rows (DESIGN.md §6)."""
+"""Each finding of the paper as hypothesis tests returning stats rows (docs/statistics.md)."""

@@ -28,7 +28,7 @@ class Context:
         n = len(self.ex)
         self.test_mask = np.ones(n, dtype=bool)
         self.select_idx = np.arange(n)
-        if self.cfg.split:  # DESIGN §10: select on one part, test on another (a seeded half of the examples)
+        if self.cfg.split:  # select on one part, test on another (a seeded half of the examples)
             perm = np.random.default_rng(self.cfg.seed + 7919).permutation(n)
             self.select_idx = np.sort(perm[: n // 2])
             self.test_mask[self.select_idx] = False

@@ -1,4 +1,4 @@
-"""Record every neuron (and gate) at every step, with the paper's time index (DESIGN.md §2).
+"""Record every neuron (and gate) at every step, with the paper's time index.
 
 ``t = 0`` is the encoder state after reading ``<pT>`` (= the decoder's initial state
 h_0, identical bridge); ``t = -1`` after reading w; earlier source tokens are more

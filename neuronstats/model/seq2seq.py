@@ -1,6 +1,6 @@
-"""Vanilla encoder–decoder (DESIGN.md §1): one shared embedding → GRU/LSTM encoder →
-final state handed unchanged to a GRU/LSTM decoder → linear layer over the vocabulary.
-No attention, not bidirectional.
+"""Vanilla encoder–decoder for the paper's task (x1 … xL w <pT> → y1 … yL <eos>, y_T = w): one
+shared embedding → GRU/LSTM encoder → final state handed unchanged to a GRU/LSTM decoder → linear
+layer over the vocabulary. No attention, not bidirectional.
 
 :meth:`Seq2Seq.step` is an explicit single decoder step written out from the
 cell's own weights, returning the new state *and* the gate values — the hook that
@@ -96,7 +96,7 @@ class Seq2Seq(nn.Module):
 
     # -- encoder ---------------------------------------------------------------
     def encode(self, src: torch.Tensor, src_len: torch.Tensor):
-        """Final encoder state (the t = 0 state of DESIGN.md §2) for padded ``src``."""
+        """Final encoder state (the decoder's t = 0 state) for padded ``src``."""
         packed = pack_padded_sequence(self.embedding(src), src_len.cpu(), batch_first=True, enforce_sorted=False)
         _, st = self.encoder(packed)
         return self._from_torch_state(st)

@@ -11,7 +11,8 @@ description. A claim over two datasets has one row on each; each is judged, then
   seed-level); for a level or drop, the paper's number lies in our 95 % CI or within
   ``margin`` of our estimate, or our estimate is beyond it in the claimed direction;
   where the study ran the untrained baseline, the trained effect also beats the
-  untrained network's (the ``.vs_untrained`` row, DESIGN §10);
+  untrained network's (the ``.vs_untrained`` row; docs/statistics.md, "The untrained
+  baseline");
 * **supported, not diagnostic** — the level is there, but the test cannot tell: random
   sets do as well (a *stays* claim whose set is no better than random ones), or the
   untrained network passes the same test and the trained effect does not exceed its;
@@ -193,8 +194,9 @@ def _level_only(claim, row, margin: float) -> tuple[str, str]:
 
 
 def _untrained(verdict: str, reason: str, row, base, vs, d: str, baseline_ran: bool) -> tuple[str, str]:
-    """The stricter control (DESIGN §10): where the baseline ran, the trained effect must
-    beat the untrained network's in the claimed direction (the ``.vs_untrained`` row)."""
+    """The stricter control (docs/statistics.md, "The untrained baseline"): where the
+    baseline ran, the trained effect must beat the untrained network's in the claimed
+    direction (the ``.vs_untrained`` row)."""
     if not baseline_ran:
         return verdict, reason + "; no untrained baseline in this run"
     if base is None or vs is None:

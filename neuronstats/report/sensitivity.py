@@ -103,7 +103,7 @@ def deviations_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
             continue
         t = [x for x in tables if len(x) and (x.reading == dev.reading).any()]
         if not t:
-            results.append("not run yet (neuronstats sensitivity)")
+            results.append("not run yet (replicate --sensitivity)")
             continue
         t = pd.concat(t)
         flagged = flag(pd.DataFrame({"claim_id": t.claim_id.unique(), "verdict": ""}), [t])

@@ -63,8 +63,8 @@ def stage1(X, y, groups, types, n_candidates: int | None = None, step: float = 0
            n_perm: int = 1000, C: float = 1.0, seed: int = 0, t=None, T=None) -> Stage1:
     """Stage 1 on states ``X`` with labels ``y``. With the states' times ``t`` and their
     examples' target positions ``T``, the probe's null is one that time or position alone
-    cannot pass (DESIGN §10): labels constant within an example (storing) are permuted
-    among examples of the same T; for labels varying within an example (counting,
+    cannot pass (docs/statistics.md, "The nulls, and why"): labels constant within an
+    example (storing) are permuted among examples of the same T; for labels varying within an example (counting,
     triggering) two tests must both reject (an intersection–union test): (A) labels
     permuted within each example (T, constant in an example, cannot pass), and (B) the
     same on the states with their mean at each t removed (elapsed time t cannot pass).

@@ -1,5 +1,5 @@
-"""The stats row (DESIGN.md §5): one schema for every test, so tables, corrections and
-comparisons are written once."""
+"""The stats row (docs/statistics.md#what-a-results-table-says): one schema for every test, so
+tables, corrections and comparisons are written once."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Probe nulls that nuisance variables cannot pass (DESIGN §10): states that carry only
-the elapsed time t, or only the target position T, must not make the counting,
-triggering or storing probes reject (binomial band at alpha over 300 simulated
-studies), while states that carry the label still do."""
+"""Probe nulls that nuisance variables cannot pass (docs/statistics.md#the-nulls-and-why): states
+that carry only the elapsed time t, or only the target position T, must not make the counting,
+triggering or storing probes reject (binomial band at alpha over 300 simulated studies), while
+states that carry the label still do."""
 
 import zlib
 
