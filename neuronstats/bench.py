@@ -28,7 +28,7 @@ from neuronstats import io
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, config_from_dict, read_toml
 from neuronstats.data.cache import data_key, prepare
 from neuronstats.errors import InputError
-from neuronstats.hardware import matmul_ceiling
+from neuronstats.hardware import keep_freed_memory, matmul_ceiling
 from neuronstats.microscope.intervene import Intervention, run, sweep
 from neuronstats.microscope.record import record
 from neuronstats.model.files import has_model
@@ -373,6 +373,29 @@ def data_benchmarks(data_dir, cache_dir, path: str = "gutenberg-lahiri.zip") -> 
     return pd.DataFrame(rows)
 
 
+def _train_batches(n_batches: int, seed: int):
+    """The replication's recipe on synthetic lines (vocab 2k, lines ≤ 14 tokens, batch 64):
+    (data config, dataset, examples, 5 warm-up batches, ``n_batches`` timed ones)."""
+    data = DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14)
+    ds = prepare(data, cache_dir=False)
+    ex = ds.examples("train", seed)
+    idx = batches(ex, 64, np.random.default_rng(seed))[: n_batches + 5]
+    return data, ds, ex, idx[:5], idx[5:]
+
+
+def _train_steps(model, ex, warm, timed) -> float:
+    """Seconds of the ``timed`` training steps (forward, backward, Adam) after ``warm``."""
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    for i, b in enumerate(warm + timed):
+        if i == len(warm):
+            t = time.perf_counter()
+        loss, n = batch_loss(model, ex, b, "cpu")
+        opt.zero_grad(set_to_none=True)
+        (loss / n).backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
 def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm")) -> pd.DataFrame:
     """Training throughput of the replication's recipe (emb/hidden 128, vocab 2k, batch 64,
     lines ≤ 14 tokens; synthetic lines, so no corpus is needed) with one torch thread and
@@ -384,11 +407,7 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
     matmul ceiling measured with the *same* thread count just before. On a machine whose
     cores are busy, several threads per process oversubscribe it; this is why a study's
     workers train with one thread each."""
-    data = DataConfig(synth_docs=400, synth_vocab=2000, vocab_size=2000, max_len=14)
-    ds = prepare(data, cache_dir=False)
-    ex = ds.examples("train", seed)
-    idx = batches(ex, 64, np.random.default_rng(seed))[: n_batches + 5]
-    warm, timed = idx[:5], idx[5:]
+    data, ds, ex, warm, timed = _train_batches(n_batches, seed)
     n_tgt = int(sum(ex.tgt_len[b].sum() for b in timed))
     src_per_tgt = float(sum(ex.src_len[b].sum() for b in timed)) / n_tgt
     rows, before = [], torch.get_num_threads()
@@ -398,16 +417,7 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
         for threads in (1, max(1, len(os.sched_getaffinity(0)))):
             torch.set_num_threads(threads)
             ceiling = matmul_ceiling()
-            model = build_model(cfg, len(ds.vocab))
-            opt = torch.optim.Adam(model.parameters(), 3e-3)
-            for i, b in enumerate(warm + timed):
-                if i == len(warm):
-                    t = time.perf_counter()
-                loss, n = batch_loss(model, ex, b, "cpu")
-                opt.zero_grad(set_to_none=True)
-                (loss / n).backward()
-                opt.step()
-            secs = time.perf_counter() - t
+            secs = _train_steps(build_model(cfg, len(ds.vocab)), ex, warm, timed)
             tps = n_tgt / secs
             rows.append({"cell": cell, "torch_threads": threads, "batches_per_s": len(timed) / secs,
                          "tokens_per_s": tps, "gflops": tps * flops / 1e9, "matmul_ceiling_gflops": ceiling,
@@ -417,4 +427,51 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
     out = pd.DataFrame(rows)
     one = out[out.torch_threads == 1].set_index("cell").batches_per_s
     out["speed_vs_one_thread"] = out.batches_per_s / out.cell.map(one)
+    return out
+
+
+def _malloc_child(cell: str, keep: bool, n_batches: int, seed: int, queue) -> None:
+    """Child process: one torch thread, glibc's default allocator settings or
+    :func:`keep_freed_memory`; reports the timed steps' wall and CPU seconds, minor page
+    faults and peak RSS."""
+    import resource
+
+    torch.set_num_threads(1)
+    took = keep_freed_memory() if keep else False
+    data, ds, ex, warm, timed = _train_batches(n_batches, seed)
+    model = build_model(RunConfig(data=data, model=ModelConfig(emb=128, hidden=128, cell=cell)), len(ds.vocab))
+    before, cpu = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
+    secs = _train_steps(model, ex, warm, timed)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put({"cell": cell, "keep_freed_memory": took, "batches_per_s": len(timed) / secs,
+               "cpu_ms_per_batch": 1000 * (time.process_time() - cpu) / len(timed),
+               "system_cpu_share": (after.ru_stime - before.ru_stime) / max(time.process_time() - cpu, 1e-9),
+               "page_faults_per_batch": (after.ru_minflt - before.ru_minflt) / len(timed),
+               "peak_rss_gb": after.ru_maxrss * 1024 / 1e9})
+
+
+def malloc_benchmarks(n_batches: int = 150, repeats: int = 3, seed: int = 0, cells=("gru", "lstm")) -> pd.DataFrame:
+    """Training throughput with glibc's default allocator settings against
+    :func:`~neuronstats.hardware.keep_freed_memory` (what training and the study's jobs
+    use), each run in a fresh one-thread process on the same batches, the two settings
+    alternated within each repeat so that both see the same machine load.
+
+    ``speedup`` is a run's batches/s over the default run of the same cell and repeat. The
+    default's page faults and system-CPU share are the cost the setting removes."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    rows = []
+    for r in range(repeats):
+        for cell in cells:
+            for keep in (False, True) if r % 2 == 0 else (True, False):
+                q = ctx.Queue()
+                p = ctx.Process(target=_malloc_child, args=(cell, keep, n_batches, seed, q))
+                p.start()
+                row = q.get()
+                p.join()
+                rows.append({"repeat": r, **row, "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]})
+    out = pd.DataFrame(rows)
+    base = out[~out.keep_freed_memory].set_index(["repeat", "cell"]).batches_per_s
+    out["speedup"] = out.batches_per_s / [base[(r, c)] for r, c in zip(out.repeat, out.cell)]
     return out

@@ -186,6 +186,11 @@ def main(argv=None) -> int:
                                "matmul ceiling, with one torch thread and with one per core, on the machine as "
                                "loaded now")
     bth.set_defaults(func="cmd_bench_threads")
+    bma = bsub.add_parser("malloc", parents=[bench_out], formatter_class=fmt,
+                          help="training throughput (GRU and LSTM, one thread) with glibc's default allocator "
+                               "settings against the kept freed memory that training and the study's jobs use, "
+                               "each in a fresh process, alternated")
+    bma.set_defaults(func="cmd_bench_malloc")
     bs = bsub.add_parser("stats", parents=[bench_out], formatter_class=fmt,
                          help="speed of the statistics engine vs naive implementations")
     bs.set_defaults(func="cmd_bench_stats")

@@ -17,6 +17,7 @@ from neuronstats.api import find, sweep
 from neuronstats.bench import (
     data_benchmarks,
     load_grid,
+    malloc_benchmarks,
     microscope_benchmarks,
     run_bench,
     stages_benchmark,
@@ -107,6 +108,10 @@ def _write_bench(df, out, name: str) -> int:
 
 def cmd_bench_threads(a) -> int:
     return _write_bench(threads_benchmarks(), a.out, "threads.csv")
+
+
+def cmd_bench_malloc(a) -> int:
+    return _write_bench(malloc_benchmarks(), a.out, "malloc.csv")
 
 
 def cmd_sensitivity(a) -> int:

@@ -41,7 +41,7 @@ from neuronstats.data.cache import cache_root, data_key, prepare
 from neuronstats.data.examples import Dataset
 from neuronstats.errors import InputError
 from neuronstats.examples import Examples
-from neuronstats.hardware import matmul_ceiling
+from neuronstats.hardware import keep_freed_memory, matmul_ceiling
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.files import has_model, model_file, read_model, save_model
 from neuronstats.model.seq2seq import Seq2Seq
@@ -206,7 +206,9 @@ def check_vocab(saved: dict, vocab: Vocab, path) -> None:
 def _set_threads(cfg: RunConfig) -> None:
     """One torch thread per process when several train at once (``threads = 1``), all
     cores for one process alone (``threads = 0``): an oversubscribed torch on a busy
-    2-core machine was measured about 60× slower."""
+    2-core machine was measured about 60× slower. Freed memory is kept for the next step
+    (:func:`~neuronstats.hardware.keep_freed_memory`)."""
+    keep_freed_memory()
     torch.set_num_threads(cfg.train.threads or max(1, len(os.sched_getaffinity(0))))
 
 
