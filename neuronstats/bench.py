@@ -10,6 +10,7 @@ and ``curves.png``.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import logging
 import os
@@ -28,7 +29,7 @@ from neuronstats import io
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, config_from_dict, read_toml
 from neuronstats.data.cache import data_key, prepare
 from neuronstats.errors import InputError
-from neuronstats.hardware import keep_freed_memory, matmul_ceiling
+from neuronstats.hardware import M_TRIM_THRESHOLD, keep_freed_memory, matmul_ceiling
 from neuronstats.microscope.intervene import Intervention, run, sweep
 from neuronstats.microscope.record import record
 from neuronstats.model.files import has_model
@@ -430,48 +431,58 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
     return out
 
 
-def _malloc_child(cell: str, keep: bool, n_batches: int, seed: int, queue) -> None:
-    """Child process: one torch thread, glibc's default allocator settings or
-    :func:`keep_freed_memory`; reports the timed steps' wall and CPU seconds, minor page
-    faults and peak RSS."""
+ALLOCATORS = {"glibc": None, "dask worker": 65536, "kept": "keep"}
+
+
+def _malloc_child(cell: str, allocator: str, n_batches: int, seed: int, queue) -> None:
+    """Child process: one torch thread and one of :data:`ALLOCATORS`; reports the timed
+    steps' wall and CPU seconds, minor page faults and peak RSS."""
     import resource
 
     torch.set_num_threads(1)
-    took = keep_freed_memory() if keep else False
+    setting = ALLOCATORS[allocator]
+    if setting == "keep":
+        keep_freed_memory()
+    elif setting is not None:  # as Dask's nanny does for its workers (MALLOC_TRIM_THRESHOLD_)
+        ctypes.CDLL(None).mallopt(M_TRIM_THRESHOLD, setting)
     data, ds, ex, warm, timed = _train_batches(n_batches, seed)
     model = build_model(RunConfig(data=data, model=ModelConfig(emb=128, hidden=128, cell=cell)), len(ds.vocab))
     before, cpu = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
     secs = _train_steps(model, ex, warm, timed)
     after = resource.getrusage(resource.RUSAGE_SELF)
-    queue.put({"cell": cell, "keep_freed_memory": took, "batches_per_s": len(timed) / secs,
-               "cpu_ms_per_batch": 1000 * (time.process_time() - cpu) / len(timed),
-               "system_cpu_share": (after.ru_stime - before.ru_stime) / max(time.process_time() - cpu, 1e-9),
+    cpu = time.process_time() - cpu
+    queue.put({"cell": cell, "allocator": allocator, "batches_per_s": len(timed) / secs,
+               "cpu_ms_per_batch": 1000 * cpu / len(timed),
+               "system_cpu_share": (after.ru_stime - before.ru_stime) / max(cpu, 1e-9),
                "page_faults_per_batch": (after.ru_minflt - before.ru_minflt) / len(timed),
                "peak_rss_gb": after.ru_maxrss * 1024 / 1e9})
 
 
 def malloc_benchmarks(n_batches: int = 150, repeats: int = 3, seed: int = 0, cells=("gru", "lstm")) -> pd.DataFrame:
-    """Training throughput with glibc's default allocator settings against
-    :func:`~neuronstats.hardware.keep_freed_memory` (what training and the study's jobs
-    use), each run in a fresh one-thread process on the same batches, the two settings
-    alternated within each repeat so that both see the same machine load.
+    """Training throughput under three allocator settings (:data:`ALLOCATORS`): glibc's
+    defaults; a Dask worker's (its nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``, so that
+    every free at the heap's top goes back to the kernel); and
+    :func:`~neuronstats.hardware.keep_freed_memory`, which training and the study's jobs
+    now use. Each run is a fresh one-thread process on the same batches; the settings'
+    order rotates from repeat to repeat so that all see the same machine load.
 
-    ``speedup`` is a run's batches/s over the default run of the same cell and repeat. The
-    default's page faults and system-CPU share are the cost the setting removes."""
+    ``speedup`` is a run's batches/s over the Dask worker's run of the same cell and
+    repeat: the study's training and jobs ran under that setting before."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
+    names = list(ALLOCATORS)
     rows = []
     for r in range(repeats):
         for cell in cells:
-            for keep in (False, True) if r % 2 == 0 else (True, False):
+            for allocator in names[r % len(names):] + names[: r % len(names)]:
                 q = ctx.Queue()
-                p = ctx.Process(target=_malloc_child, args=(cell, keep, n_batches, seed, q))
+                p = ctx.Process(target=_malloc_child, args=(cell, allocator, n_batches, seed, q))
                 p.start()
                 row = q.get()
                 p.join()
                 rows.append({"repeat": r, **row, "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]})
     out = pd.DataFrame(rows)
-    base = out[~out.keep_freed_memory].set_index(["repeat", "cell"]).batches_per_s
+    base = out[out.allocator == "dask worker"].set_index(["repeat", "cell"]).batches_per_s
     out["speedup"] = out.batches_per_s / [base[(r, c)] for r, c in zip(out.repeat, out.cell)]
     return out

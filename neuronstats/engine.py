@@ -23,6 +23,7 @@ import uuid
 from tqdm.auto import tqdm
 
 from neuronstats.data.cache import prepare
+from neuronstats.hardware import keep_freed_memory
 from neuronstats.model.train import train
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,12 @@ def dask_session(scheduler: str | None = None, workers: int | None = None):
                 cluster.close()
 
 
+def _kept(fn, *args):
+    """``fn(*args)`` in a worker that keeps freed memory (:func:`keep_freed_memory`)."""
+    keep_freed_memory()
+    return fn(*args)
+
+
 def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs", deps: dict | None = None):
     """Run ``jobs`` (``{key: (fn, args)}``) and yield ``(key, result)`` as each finishes:
     on Dask when ``client`` is given (retried twice if a worker dies), else here, in
@@ -98,11 +105,15 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
     thread is free, in the order of ``jobs``. Submitting everything at once lets the
     scheduler queue long jobs behind each other on one worker while another idles: each
     job is its own task group of unknown duration, which work stealing leaves alone.
-    (An adaptive cluster therefore needs its minimum set: no queue forms to scale it.)"""
+    (An adaptive cluster therefore needs its minimum set: no queue forms to scale it.)
+
+    Each job runs where freed memory is kept (:func:`~neuronstats.hardware.keep_freed_memory`),
+    here or in any worker."""
     deps = deps or {}
     bar = tqdm(total=len(jobs), desc=desc, unit="job", disable=not progress)
     try:
         if client is None:
+            keep_freed_memory()
             done: dict = {}
             for key, (fn, args) in jobs.items():
                 extra = (done[deps[key]],) if key in deps else ()
@@ -120,7 +131,7 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
             for key in [k for k in pending if k not in deps or deps[k] in results][:max(slots, 0)]:
                 fn, args = jobs[key]
                 extra = (results[deps[key]],) if key in deps else ()
-                fut = client.submit(fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
+                fut = client.submit(_kept, fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
                                     pure=False, retries=2)
                 pending.remove(key)
                 keys[fut.key] = key

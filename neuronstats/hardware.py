@@ -13,7 +13,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 # glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 _KEEP_BYTES = 1 << 30
 
 
@@ -25,23 +25,25 @@ def keep_freed_memory() -> bool:
     By default every tensor above malloc's mmap threshold is a fresh ``mmap``, and
     touching it page-faults once per 4 kB page: a training step of the study's LSTM
     page-faulted about 4,800 times, and the kernel's share of the CPU was 40 %. With the
-    thresholds raised, about 4 faults a step and 1.2–1.3× more steps per second
-    (``neuronstats bench malloc``). Results are unchanged: only where memory comes from
-    moves. A process keeps its peak heap instead of shrinking after it. Returns whether
-    the setting took (False off glibc, e.g. on macOS and Windows)."""
+    thresholds raised, a few hundred. Dask's nanny makes it worse in its workers: it sets
+    ``MALLOC_TRIM_THRESHOLD_=65536``, so that every free at the heap's top goes back to the
+    kernel, and the study's LSTMs trained there spent 41 % of their CPU in the kernel's
+    page faults (perf). ``neuronstats bench malloc`` measures the three settings.
+    Results are unchanged: only where memory comes from moves. A process keeps its peak
+    heap instead of shrinking after it. Every study job (:func:`neuronstats.engine.run_jobs`)
+    and every training run asks for it. Returns whether the setting took (False off
+    glibc, e.g. on macOS and Windows)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
-    return all([mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES) == 1, mallopt(_M_TRIM_THRESHOLD, _KEEP_BYTES) == 1])
+    return all([mallopt(M_MMAP_THRESHOLD, _KEEP_BYTES) == 1, mallopt(M_TRIM_THRESHOLD, _KEEP_BYTES) == 1])
 
 
 @contextlib.contextmanager
 def one_thread():
     """Torch and BLAS on one thread inside: a job gives the same numbers whether it runs in
-    a single-thread Dask worker or in a process with more threads. Freed memory is kept
-    for reuse (:func:`keep_freed_memory`)."""
-    keep_freed_memory()
+    a single-thread Dask worker or in a process with more threads."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

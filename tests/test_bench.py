@@ -103,10 +103,11 @@ def test_kept_freed_memory_stops_the_page_faults_of_repeated_large_tensors():
     assert kept * 10 < default  # kept: the same memory is reused (0 measured)
 
 
-def test_the_malloc_benchmark_compares_each_cell_with_its_own_default_run():
-    from neuronstats.bench import malloc_benchmarks
+def test_the_malloc_benchmark_compares_each_setting_with_a_dask_workers_on_the_same_load():
+    from neuronstats.bench import ALLOCATORS, malloc_benchmarks
 
     t = malloc_benchmarks(n_batches=3, repeats=2, cells=("gru",))
-    assert len(t) == 4 and t.groupby("repeat").keep_freed_memory.sum().eq(1).all()
-    assert list(t.keep_freed_memory[:2]) == [False, True] and list(t.keep_freed_memory[2:]) == [True, False]
-    assert (t[~t.keep_freed_memory].speedup == 1.0).all() and (t.batches_per_s > 0).all()
+    assert len(t) == 6 and (t.groupby("repeat").allocator.apply(set) == set(ALLOCATORS)).all()
+    assert list(t.allocator[:3]) == ["glibc", "dask worker", "kept"]
+    assert list(t.allocator[3:]) == ["dask worker", "kept", "glibc"]  # the order rotates
+    assert (t[t.allocator == "dask worker"].speedup == 1.0).all() and (t.batches_per_s > 0).all()
