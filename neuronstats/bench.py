@@ -486,3 +486,50 @@ def malloc_benchmarks(n_batches: int = 150, repeats: int = 3, seed: int = 0, cel
     base = out[out.allocator == "dask worker"].set_index(["repeat", "cell"]).batches_per_s
     out["speedup"] = out.batches_per_s / [base[(r, c)] for r, c in zip(out.repeat, out.cell)]
     return out
+
+
+def _sweep_job(n_examples: int, n_sets: int, seed: int) -> dict:
+    """An intervention sweep the size of a verification (``n_sets`` random sets of 26
+    neurons zeroed at T−1 × ``n_examples`` synthetic test examples, an untrained GRU
+    h128 / vocab 2k: weights do not change the cost), run twice after a warm-up."""
+    import resource
+
+    torch.set_num_threads(1)
+    data, ds, ex, _, _ = _train_batches(1, seed)
+    ex = ds.examples("test", seed)
+    ex = ex.subset(np.arange(min(n_examples, len(ex))))
+    torch.manual_seed(seed)
+    model = build_model(RunConfig(data=data, model=ModelConfig(emb=128, hidden=128)), len(ds.vocab)).eval()
+    conds = sweep((Intervention("T-1", "zero"),), random_neuron_sets(128, 26, n_sets, seed=seed))
+    run(model, ex.subset(np.arange(min(100, len(ex)))), conds[:10], extra_steps=1)
+    before, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for _ in range(2):
+        run(model, ex, conds, extra_steps=1)
+    secs, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF)
+    return {"seconds": secs, "system_seconds": after.ru_stime - before.ru_stime,
+            "page_faults": after.ru_minflt - before.ru_minflt, "examples": len(ex), "sets": n_sets}
+
+
+def dask_sweep_benchmarks(repeats: int = 2, n_examples: int = 1000, n_sets: int = 100, seed: int = 0) -> pd.DataFrame:
+    """The study's jobs in a Dask worker: an intervention sweep (:func:`_sweep_job`) as a
+    bare Dask task (the nanny's ``MALLOC_TRIM_THRESHOLD_=65536``) and as
+    :func:`~neuronstats.engine.run_jobs` runs it (freed memory kept), each in a fresh
+    one-worker cluster, the order alternated. ``speedup``: over the bare task of the same
+    repeat."""
+    from neuronstats.engine import dask_session, with_kept_memory
+
+    rows = []
+    for r in range(repeats):
+        for allocator in ("dask worker", "kept") if r % 2 == 0 else ("kept", "dask worker"):
+            with dask_session(workers=1) as client:
+                args = (_sweep_job, n_examples, n_sets, seed)
+                if allocator == "kept":
+                    args = (with_kept_memory, *args)
+                fut = client.submit(*args, pure=False)
+                rows.append({"repeat": r, "allocator": allocator, **fut.result(), "cpus": os.cpu_count(),
+                             "load_average_1min": os.getloadavg()[0]})
+    out = pd.DataFrame(rows)
+    base = out[out.allocator == "dask worker"].set_index("repeat").seconds
+    out["speedup"] = out.repeat.map(base) / out.seconds
+    return out
+

@@ -187,9 +187,10 @@ def main(argv=None) -> int:
                                "loaded now")
     bth.set_defaults(func="cmd_bench_threads")
     bma = bsub.add_parser("malloc", parents=[bench_out], formatter_class=fmt,
-                          help="training throughput (GRU and LSTM, one thread) with glibc's default allocator "
-                               "settings against the kept freed memory that training and the study's jobs use, "
-                               "each in a fresh process, alternated")
+                          help="training throughput (GRU and LSTM, one thread) under glibc's default allocator "
+                               "settings, a Dask worker's and the kept freed memory that training and the study's "
+                               "jobs use, each in a fresh process, rotated (malloc.csv); an intervention sweep "
+                               "in a Dask worker with and without it (malloc_dask_sweep.csv)")
     bma.set_defaults(func="cmd_bench_malloc")
     bs = bsub.add_parser("stats", parents=[bench_out], formatter_class=fmt,
                          help="speed of the statistics engine vs naive implementations")

@@ -15,6 +15,7 @@ import pandas as pd
 from neuronstats import io
 from neuronstats.api import find, sweep
 from neuronstats.bench import (
+    dask_sweep_benchmarks,
     data_benchmarks,
     load_grid,
     malloc_benchmarks,
@@ -111,7 +112,8 @@ def cmd_bench_threads(a) -> int:
 
 
 def cmd_bench_malloc(a) -> int:
-    return _write_bench(malloc_benchmarks(), a.out, "malloc.csv")
+    _write_bench(malloc_benchmarks(), a.out, "malloc.csv")
+    return _write_bench(dask_sweep_benchmarks(), a.out, "malloc_dask_sweep.csv")
 
 
 def cmd_sensitivity(a) -> int:

@@ -89,7 +89,7 @@ def dask_session(scheduler: str | None = None, workers: int | None = None):
                 cluster.close()
 
 
-def _kept(fn, *args):
+def with_kept_memory(fn, *args):
     """``fn(*args)`` in a worker that keeps freed memory (:func:`keep_freed_memory`)."""
     keep_freed_memory()
     return fn(*args)
@@ -131,8 +131,8 @@ def run_jobs(jobs: dict, client=None, progress: bool = False, desc: str = "jobs"
             for key in [k for k in pending if k not in deps or deps[k] in results][:max(slots, 0)]:
                 fn, args = jobs[key]
                 extra = (results[deps[key]],) if key in deps else ()
-                fut = client.submit(_kept, fn, *args, *extra, key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}",
-                                    pure=False, retries=2)
+                fut = client.submit(with_kept_memory, fn, *args, *extra, pure=False, retries=2,
+                                    key=f"{desc}-{_slug(key)}-{uuid.uuid4().hex[:8]}")
                 pending.remove(key)
                 keys[fut.key] = key
                 running.add(fut)

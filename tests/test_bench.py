@@ -111,3 +111,12 @@ def test_the_malloc_benchmark_compares_each_setting_with_a_dask_workers_on_the_s
     assert list(t.allocator[:3]) == ["glibc", "dask worker", "kept"]
     assert list(t.allocator[3:]) == ["dask worker", "kept", "glibc"]  # the order rotates
     assert (t[t.allocator == "dask worker"].speedup == 1.0).all() and (t.batches_per_s > 0).all()
+
+
+def test_the_dask_sweep_benchmark_runs_the_same_sweep_as_a_bare_task_and_as_run_jobs_does():
+    from neuronstats.bench import dask_sweep_benchmarks
+
+    t = dask_sweep_benchmarks(repeats=2, n_examples=60, n_sets=4)
+    assert list(t.allocator) == ["dask worker", "kept", "kept", "dask worker"]
+    assert (t.examples == 60).all() and (t.seconds > 0).all()
+    assert (t[t.allocator == "dask worker"].speedup == 1.0).all()
