@@ -22,20 +22,20 @@ def keep_freed_memory() -> bool:
     """Let glibc's malloc keep freed blocks of up to 1 GiB for reuse (``mallopt``:
     mmap and trim thresholds of 1 GiB) instead of returning them to the kernel.
 
-    By default every tensor above malloc's mmap threshold is a fresh ``mmap``, and
-    touching it page-faults once per 4 kB page: a training step of the study's LSTM
-    page-faulted about 4,800 times, and the kernel's share of the CPU was 40 %. With the
-    thresholds raised, a few hundred. Dask's nanny makes it worse in its workers: it sets
-    ``MALLOC_TRIM_THRESHOLD_=65536``, so that every free at the heap's top goes back to the
-    kernel, and the study's LSTMs trained there spent 41 % of their CPU in the kernel's
-    page faults (perf). ``neuronstats bench malloc`` measures the three settings.
+    By default glibc serves large blocks with fresh ``mmap`` calls and trims freed memory
+    at the heap's top, so each training step page-faults its tensors in anew (4 kB a
+    fault): 1,900–3,400 faults a step of the study's LSTM in a plain process, and
+    7,300–10,000 under a Dask worker's setting: its nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``
+    (``neuronstats bench malloc``, ``results/bench/malloc.csv``). The study's LSTMs
+    trained in Dask workers spent 41 % of their CPU in the kernel (perf). With the
+    thresholds raised, about 300 faults a step.
     Results are unchanged: only where memory comes from moves. A process keeps its peak
     heap instead of shrinking after it. Every study job (:func:`neuronstats.engine.run_jobs`)
     and every training run asks for it. Returns whether the setting took (False off
     glibc, e.g. on macOS and Windows)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no glibc
         return False
     return all([mallopt(M_MMAP_THRESHOLD, _KEEP_BYTES) == 1, mallopt(M_TRIM_THRESHOLD, _KEEP_BYTES) == 1])
 
