@@ -434,6 +434,14 @@ def threads_benchmarks(n_batches: int = 150, seed: int = 0, cells=("gru", "lstm"
 ALLOCATORS = {"glibc": None, "dask worker": 65536, "kept": "keep"}
 
 
+def allocator_order(repeat: int) -> list[str]:
+    """:data:`ALLOCATORS` in the order repeat ``repeat`` runs them (rotated by one each
+    repeat, so that no setting always runs first)."""
+    names = list(ALLOCATORS)
+    k = repeat % len(names)
+    return names[k:] + names[:k]
+
+
 def _malloc_child(cell: str, allocator: str, n_batches: int, seed: int, queue) -> None:
     """Child process: one torch thread and one of :data:`ALLOCATORS`; reports the timed
     steps' wall and CPU seconds, minor page faults and peak RSS."""
@@ -471,11 +479,10 @@ def malloc_benchmarks(n_batches: int = 150, repeats: int = 3, seed: int = 0, cel
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
-    names = list(ALLOCATORS)
     rows = []
     for r in range(repeats):
         for cell in cells:
-            for allocator in names[r % len(names):] + names[: r % len(names)]:
+            for allocator in allocator_order(r):
                 q = ctx.Queue()
                 p = ctx.Process(target=_malloc_child, args=(cell, allocator, n_batches, seed, q))
                 p.start()

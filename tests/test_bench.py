@@ -104,19 +104,20 @@ def test_kept_freed_memory_stops_the_page_faults_of_repeated_large_tensors():
 
 
 def test_the_malloc_benchmark_compares_each_setting_with_a_dask_workers_on_the_same_load():
-    from neuronstats.bench import ALLOCATORS, malloc_benchmarks
+    from neuronstats.bench import ALLOCATORS, allocator_order, malloc_benchmarks
 
-    t = malloc_benchmarks(n_batches=3, repeats=2, cells=("gru",))
-    assert len(t) == 6 and (t.groupby("repeat").allocator.apply(set) == set(ALLOCATORS)).all()
-    assert list(t.allocator[:3]) == ["glibc", "dask worker", "kept"]
-    assert list(t.allocator[3:]) == ["dask worker", "kept", "glibc"]  # the order rotates
-    assert (t[t.allocator == "dask worker"].speedup == 1.0).all() and (t.batches_per_s > 0).all()
+    assert [allocator_order(r) for r in range(3)] == [["glibc", "dask worker", "kept"],
+                                                      ["dask worker", "kept", "glibc"],
+                                                      ["kept", "glibc", "dask worker"]]
+    t = malloc_benchmarks(n_batches=3, repeats=1, cells=("gru",))
+    assert list(t.allocator) == list(ALLOCATORS) and (t.batches_per_s > 0).all()
+    assert (t[t.allocator == "dask worker"].speedup == 1.0).all()
 
 
 def test_the_dask_sweep_benchmark_runs_the_same_sweep_as_a_bare_task_and_as_run_jobs_does():
     from neuronstats.bench import dask_sweep_benchmarks
 
-    t = dask_sweep_benchmarks(repeats=2, n_examples=60, n_sets=4)
-    assert list(t.allocator) == ["dask worker", "kept", "kept", "dask worker"]
+    t = dask_sweep_benchmarks(repeats=1, n_examples=60, n_sets=4)
+    assert list(t.allocator) == ["dask worker", "kept"]
     assert (t.examples == 60).all() and (t.seconds > 0).all()
     assert (t[t.allocator == "dask worker"].speedup == 1.0).all()
