@@ -28,6 +28,7 @@ from sklearn.preprocessing import StandardScaler
 from neuronstats import io
 from neuronstats.config import DataConfig, ModelConfig, RunConfig, config_from_dict, read_toml
 from neuronstats.data.cache import data_key, prepare
+from neuronstats.engine import dask_session, with_kept_memory
 from neuronstats.errors import InputError
 from neuronstats.hardware import M_TRIM_THRESHOLD, keep_freed_memory, matmul_ceiling
 from neuronstats.microscope.intervene import Intervention, run, sweep
@@ -523,8 +524,6 @@ def dask_sweep_benchmarks(repeats: int = 2, n_examples: int = 1000, n_sets: int 
     :func:`~neuronstats.engine.run_jobs` runs it (freed memory kept), each in a fresh
     one-worker cluster, the order alternated. ``speedup``: over the bare task of the same
     repeat."""
-    from neuronstats.engine import dask_session, with_kept_memory
-
     rows = []
     for r in range(repeats):
         for allocator in ("dask worker", "kept") if r % 2 == 0 else ("kept", "dask worker"):
