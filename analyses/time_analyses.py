@@ -30,12 +30,13 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("date", "commit", "cores", "load_before", "wall_min", "study_min", "setup_min", "findings_worker_min",
-           "sensitivity_worker_min", "models_trained", "tables_changed", "changed")
+           "sensitivity_worker_min", "models_trained", "tables_changed", "changed", "study_args")
 TABLES = (".csv", ".tex")  # what "identical results" compares; manifest and report carry times
 
 
-def run_row(clone: Path, wall_s: float, load_before: float, commit: str) -> dict:
-    """The row of one finished run in ``clone`` (see :data:`COLUMNS`)."""
+def run_row(clone: Path, wall_s: float, load_before: float, commit: str, study_args: str = "") -> dict:
+    """The row of one finished run in ``clone`` (see :data:`COLUMNS`); ``study_args``: what
+    the run passed to the study beyond ``--data-dir`` (empty: the whole study)."""
     manifest = json.loads((clone / "results" / "manifest.json").read_text())
     study_s = float(manifest["seconds_this_run"])
     trained = [n for n, m in manifest.get("models", {}).items() if float(m.get("seconds_this_run", 0)) > 60]
@@ -48,7 +49,8 @@ def run_row(clone: Path, wall_s: float, load_before: float, commit: str) -> dict
             "findings_worker_min": round(sum(f["seconds"] for f in manifest["findings"].values()) / 60, 1),
             "sensitivity_worker_min": round(sum(f["seconds"] for f in manifest.get("sensitivity", {}).values()) / 60,
                                             1),
-            "models_trained": len(trained), "tables_changed": len(changed), "changed": " ".join(changed[:20])}
+            "models_trained": len(trained), "tables_changed": len(changed), "changed": " ".join(changed[:20]),
+            "study_args": study_args}
 
 
 def append_row(row: dict, path: Path) -> pd.DataFrame:
@@ -65,6 +67,9 @@ def main(argv=None) -> int:
     p.add_argument("--clone", default=None, help="where to clone (default: a new folder beside this repository)")
     p.add_argument("--out", default=str(ROOT / "results" / "bench" / "analyses_time.csv"))
     p.add_argument("--keep", action="store_true", help="keep the clone")
+    p.add_argument("--study-args", default="",
+                   help="more arguments for the study, e.g. '--datasets gutenberg,lyrics' (recorded in the row: "
+                        "a run on part of the study is not the newcomer's time)")
     a = p.parse_args(argv)
     data_dir = Path(a.data_dir).resolve()
     if not data_dir.is_dir():
@@ -83,9 +88,9 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()[0]
     t = time.perf_counter()
     try:
-        subprocess.run([sys.executable, "-m", "tox", "-e", "analyses", "--", "--data-dir", str(data_dir)], cwd=clone,
-                       env=env, check=True)
-        row = run_row(clone, time.perf_counter() - t, load_before, commit)
+        subprocess.run([sys.executable, "-m", "tox", "-e", "analyses", "--", "--data-dir", str(data_dir),
+                        *a.study_args.split()], cwd=clone, env=env, check=True)
+        row = run_row(clone, time.perf_counter() - t, load_before, commit, a.study_args)
     finally:
         if not a.keep:
             shutil.rmtree(clone, ignore_errors=True)

@@ -111,9 +111,10 @@ def test_analyses_timing_row_reads_the_clone_and_counts_changed_tables(tmp_path)
         "seconds_this_run": 1800, "findings": {"x": {"seconds": 1200}, "y": {"seconds": 1800}},
         "sensitivity": {"z": {"seconds": 600}},
         "models": {"m0": {"seconds_this_run": 0.2}, "m1": {"seconds_this_run": 3000}}}))
-    row = mod.run_row(clone, wall_s=2100, load_before=0.1, commit="abc")
+    row = mod.run_row(clone, wall_s=2100, load_before=0.1, commit="abc", study_args="--datasets gutenberg")
     assert (row["wall_min"], row["study_min"], row["setup_min"]) == (35.0, 30.0, 5.0)
     assert (row["findings_worker_min"], row["sensitivity_worker_min"]) == (50.0, 10.0)
     assert row["models_trained"] == 1 and row["tables_changed"] == 1 and row["changed"] == "results/summary.csv"
+    assert row["study_args"] == "--datasets gutenberg"  # a partial run says so in its row
     table = mod.append_row(row, tmp_path / "t.csv")
     assert list(table.columns) == list(mod.COLUMNS) and len(mod.append_row(row, tmp_path / "t.csv")) == 2
