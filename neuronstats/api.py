@@ -560,9 +560,9 @@ def gates(models, examples, tokens=None, dataset: str = "data", correction: str 
     >>> import neuronstats as ns
     >>> models, examples = ns.load(ns.demo_runs(seeds=2), limit=300)
     >>> df = ns.gates(models, examples, tokens=["s0"], n_perm=49, n_sets=20, min_examples=5)
-    >>> df.test_id.tolist()
+    >>> df.test_id.tolist()  # one token's six rows, then the keep-only claims' rows pooled over tokens
     ['gates.z_keep_trigger', 'gates.r_keep_trigger', 'gates.z_masked_trigger', 'gates.r_masked_trigger',
-     'gates.z_all', 'gates.r_all']
+     'gates.z_all', 'gates.r_all', 'gates.z_keep_trigger', 'gates.r_keep_trigger']
     """
     return analyse('gates', models, examples, tokens, dataset, correction, **settings)
 

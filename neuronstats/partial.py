@@ -21,15 +21,19 @@ from neuronstats.model.files import model_key_of
 FINDINGS_VERSION = 5  # bump when the code of a finding or a reading changes its rows: cached results are recomputed
 
 
-def result_key(name: str, dataset: str, cell: str, model_dirs: list, examples_key: str, analysis) -> str:
+def result_key(name: str, dataset: str, cell: str, model_dirs: list, examples_key: str, analysis,
+               finding_version: int = 0) -> str:
     """Content key of one job's result: its name, the models' content keys (a model
     retrained into a store under the same name gets another key), the test examples,
-    every analysis setting, and :data:`FINDINGS_VERSION`."""
+    every analysis setting, :data:`FINDINGS_VERSION`, and the finding's own ``version``
+    (:class:`~neuronstats.findings.spec.Finding`; left out of the key while 0, so that
+    bumping one finding leaves every other finding's cached results valid)."""
     settings = dataclasses.asdict(analysis)
     settings.pop("accuracy_floor")  # read by the reports, not by the findings
     blob = json.dumps({"finding": name, "dataset": dataset, "cell": cell,
                        "models": [model_key_of(d) for d in model_dirs], "examples": examples_key,
-                       "analysis": settings, "version": FINDINGS_VERSION}, sort_keys=True)
+                       "analysis": settings, "version": FINDINGS_VERSION,
+                       **({"finding_version": finding_version} if finding_version else {})}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

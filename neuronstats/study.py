@@ -444,7 +444,8 @@ def _cell_findings(dataset: str, cell: str, model_dirs: list, tmpl, fine_tuned: 
                                   Context(dataset, label, models, examples(), cfg, vocab=vocab.itos))
         for name in ["positioning", *names]:
             out[name + suffix] = cached(partial_dir, f"{dataset}-{cell}-{name.replace(' ', '_')}{suffix}",
-                                        result_key(name + suffix, dataset, cell, model_dirs, ex_key, analysis),
+                                        result_key(name + suffix, dataset, cell, model_dirs, ex_key, analysis,
+                                                   registry.get(name).version),
                                         functools.partial(_finding_result, name, context))
     return out
 
@@ -590,13 +591,13 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
             for fig in registry.get(name).figures:  # figures drawn from the rows (each finding declares its own)
                 if fig.data == "rows":
                     for cell, g in table.groupby("cell"):
-                        registry.resolve(fig.draw)(g, out_dir / ds / "figures" / f"{fig.stem}_{cell}",
+                        registry.resolve(fig.draw)(g, out_dir / ds / "figures" / f"{fig.stem}_{cell.replace(' ', '_')}",
                                                    f"{ds}, {cell.upper()}, seed mean", vocab=names)
         for cell, figs in figure_data.items():  # figures drawn from the findings' figure data (seed 0)
             title = f"{ds}, {cell.upper()}, seed 0"
             for fig in (fig for name in tables for fig in registry.get(name).figures if fig.data in figs):
-                registry.resolve(fig.draw)(figs[fig.data], out_dir / ds / "figures" / f"{fig.stem}_{cell}", title,
-                                           vocab=names)
+                stem = out_dir / ds / "figures" / f"{fig.stem}_{cell.replace(' ', '_')}"
+                registry.resolve(fig.draw)(figs[fig.data], stem, title, vocab=names)
         for cell, values in untrained_values.items():  # the stricter control: the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
                                              suffix=VS_UNTRAINED, alternatives=alternatives.get(cell),

@@ -26,6 +26,24 @@ def test_the_key_follows_the_model_not_its_folder(tmp_path):
     assert result_key("storing", "g", "gru", [store], "other examples", a) != key(store)
 
 
+def test_a_findings_own_version_renews_its_key_and_no_other(tmp_path):
+    """Bumping one finding's ``version`` recomputes its results only: version 0 keys are
+    the keys that existed before findings had versions (no other cache is invalidated)."""
+    import hashlib
+
+    from neuronstats.partial import FINDINGS_VERSION
+
+    a = AnalysisConfig()
+    d = _model_dir(tmp_path / "m", "abc")
+    settings = __import__("dataclasses").asdict(a)
+    settings.pop("accuracy_floor")
+    blob = json.dumps({"finding": "gates", "dataset": "g", "cell": "gru", "models": ["abc"], "examples": "ex",
+                       "analysis": settings, "version": FINDINGS_VERSION}, sort_keys=True)
+    assert result_key("gates", "g", "gru", [d], "ex", a) == hashlib.sha256(blob.encode()).hexdigest()[:16]
+    assert result_key("gates", "g", "gru", [d], "ex", a, finding_version=1) != result_key("gates", "g", "gru", [d],
+                                                                                            "ex", a)
+
+
 def test_cached_computes_once_removes_stale_results_and_matches_the_uncached(tmp_path):
     calls = []
 

@@ -104,3 +104,9 @@ def test_no_committed_row_rejects_against_its_alternative():
             pytest.skip(f"{path} predates the alternative column")
         rejecting = s[s.reject.astype(str) == "True"]
         assert in_direction(rejecting).all(), rejecting[~in_direction(rejecting)][["dataset", "cell", "test_id"]]
+
+
+def test_result_file_names_have_no_spaces(smoke_rerun):
+    """A cell such as "gru untrained" names its figures with an underscore: file names
+    with spaces break shell globs and links in the report."""
+    assert not [str(p) for p in smoke_rerun[0].rglob("*") if " " in p.name]

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from neuronstats.errors import InsufficientData
-from neuronstats.findings.common import combined_test, each_unit, units
+from neuronstats.findings.common import combined_test, each_unit, pooled_test, units
 from neuronstats.findings.result import FindingResult
 from neuronstats.findings.spec import Figure, Finding
 from neuronstats.stages.hypothesis import storing, triggering
@@ -58,6 +58,7 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
     trig = [find(m, ctx.selection_rec(s), triggering(), n_perm=0, seed=ctx.cfg.seed + s).neurons
             for s, m in enumerate(ctx.models)]
     tests = []
+    pool = {"z": [], "r": []}  # per token: the keep-only rows' data, for the claims' pooled rows
     for tok in each_unit(ctx, "gates", tokens):
         z_obs, z_null, r_obs, r_null, z_all, r_all = [], [], [], [], [], []
         z_mask, z_mask_null, r_mask, r_mask_null, ids = [], [], [], [], []
@@ -91,6 +92,8 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
             ctl["zm"].append(zo[3 + n:].mean(0))
             ctl["rm"].append(ro[3 + n:].mean(0))
         unit = ctx.unit_name(tok)
+        pool["z"].append({"values": z_obs, "null": z_null, "index": ids, "index_control": ctl["z"]})
+        pool["r"].append({"values": r_obs, "null": r_null, "index": ids, "index_control": ctl["r"]})
         tests.append(combined_test(**kw, test="keep only triggering in h_(T-1): z on outputting neurons",
                                    test_id="gates.z_keep_trigger", unit=unit,
                                    statistic="mean z", per_seed_values=z_obs, per_seed_null=z_null, alternative="less",
@@ -115,6 +118,13 @@ def gates_finding(ctx, tokens=None) -> FindingResult:
                                        test_id=f"gates.{gate}_all", unit=unit,
                                        statistic=f"mean {gate}", per_seed_values=vals, index=ids,
                                        notes="descriptive: the unmasked reference of the two tests above"))
+    for gate, target, alt in (("z", "outputting", "less"), ("r", "storing", "greater")):
+        row = pooled_test(**kw, test=f"keep only triggering in h_(T-1): {gate} on {target} neurons",
+                          test_id=f"gates.{gate}_keep_trigger", statistic=f"mean {gate}", units_data=pool[gate],
+                          alternative=alt, notes="the claim's one estimate (per-token rows are description); "
+                                                 "null: keeping only random sets")
+        if row is not None:
+            tests.append(row)
     return FindingResult("gates", tests)
 
 FINDING = Finding(
@@ -125,6 +135,7 @@ FINDING = Finding(
            "gates.z_all", "gates.r_all"),
     claims=("gates-z-keep-trigger", "gates-r-keep-trigger", "gates-z-masked", "gates-r-masked", "gates-z-clean",
             "gates-r-clean"),
+    version=1,  # 1: pooled rows for the keep-only claims
     figures=(Figure("fig5_gates", "rows", "Fig. 5, gates",
                     "Per token, the update gate z on outputting neurons (left) and the reset gate r on storing "
                     "neurons (right) in h_(T−1): all neurons kept (grey), only the triggering set kept (blue, seed "

@@ -43,3 +43,4 @@ class Finding:
     figures: tuple = ()  # Figure specs
     token_level: bool = False  # one unit per token (takes ``tokens=``)
     gates: tuple = ()  # gate names it reads (a cell without them cannot run it)
+    version: int = 0  # bumped when this finding's code changes its rows: only its cached results are recomputed

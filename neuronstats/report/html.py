@@ -217,7 +217,7 @@ def _figure_kind(path: Path) -> tuple[str, str, str, str]:
     """(finding, title, what to look for, cell) of a figure file, by its stem."""
     for prefix, (finding, title, text) in figures().items():
         if path.stem.startswith(prefix):
-            return finding, title, text, path.stem[len(prefix):].strip("_")
+            return finding, title, text, path.stem[len(prefix):].strip("_").replace("_", " ")  # gru_untrained
     return "", path.stem.replace("_", " "), "", ""
 
 

@@ -16,7 +16,7 @@ description. A claim over two datasets has one row on each; each is judged, then
 * **supported, not diagnostic** — the level is there, but the test cannot tell: random
   sets do as well (a *stays* claim whose set is no better than random ones), or the
   untrained network passes the same test and the trained effect does not exceed its;
-* **weaker: level below the paper** — the effect is there, but the paper's number lies
+* **weaker: level short of the paper** — the effect is there, but the paper's number lies
   beyond our CI and the margin, on the side the claim would not allow;
 * **weaker: only some units** — the claim holds on some of its datasets only;
 * **weaker: not beyond the untrained network** — the trained row rejects and the
@@ -49,7 +49,7 @@ from neuronstats.paper import dataset_matches, unit_matches
 
 SUPPORTED = "supported"
 NOT_DIAGNOSTIC = "supported, not diagnostic"
-LEVEL_BELOW = "weaker: level below the paper"
+LEVEL_BELOW = "weaker: level short of the paper"
 SOME_UNITS = "weaker: only some units"
 NOT_BEYOND_UNTRAINED = "weaker: not beyond the untrained network"
 NOT_SUPPORTED = "not supported"
