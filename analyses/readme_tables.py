@@ -243,7 +243,7 @@ def calibration() -> None:
         if path.stem.endswith("_rows"):
             continue
         t = pd.read_csv(path)
-        out = pd.DataFrame({"test": t.test_id + [f" ({u})" if u.startswith("k =") else "" for u in t.unit],
+        out = pd.DataFrame({"test": t.test_id + [f" ({u})" if u.startswith(("k =", "pooled")) else "" for u in t.unit],
                             "studies": t.n_studies, "own null %": t.own_rate.map(pct),
                             "vs untrained %": t.vs_untrained_rate.map(pct), "claim rule %": t.claim_rate.map(pct),
                             "earlier rule %": t.baseline_only_rate.map(pct)})
