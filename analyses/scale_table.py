@@ -1,11 +1,18 @@
-"""Each claim's estimate, CI and verdict at each model size side by side, and the claims
-whose verdict moves with size.
+"""Each claim's estimate, CI and verdict at each model size side by side, the claims
+whose verdict moves with size, and whether each claim's effect differs between sizes.
 
-    python analyses/scale_table.py results results/scale/width results/scale/vocab --out results/scale
+    python analyses/scale_table.py results/scale/base results/scale/width results/scale/vocab --out results/scale
 
-Each folder is a results folder with a claims.csv (the ledger of a study: the replication
-at hidden 128 / vocabulary 2k, and the scale arms of analyses/scale_*.toml). Writes
-``scale_table.csv`` and ``scale_table.md`` into ``--out`` and prints the claims that move.
+Each folder is a results folder of ``neuronstats replicate`` (its claims.csv, manifest.json
+and per-dataset seed_effects.csv). The first is the base every other arm is compared
+with. Compare like with like: the base is the replication's Gutenberg GRU at the arms'
+seeds (``neuronstats replicate analyses/replication.toml --datasets gutenberg --cells gru
+--seeds 0,1,2 --out results/scale/base``), since a verdict also moves with the number of
+seeds (the power). Whether a claim's effect changes with size is tested directly: the
+arm's seed effects (each seed's statistic minus its own control) against the base's,
+Welch's t-test over seeds with its 95 % CI, Holm-corrected over the claims of each arm.
+Writes ``scale_table.csv`` and ``scale_table.md`` into ``--out`` and prints the claims
+that move and those whose effect differs.
 """
 
 from __future__ import annotations
@@ -14,7 +21,11 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from neuronstats.stats.compare import compare_cells
 
 
 def label(folder: Path) -> str:
@@ -28,10 +39,49 @@ def label(folder: Path) -> str:
     return folder.name
 
 
+def seed_effects(folder: Path) -> pd.DataFrame:
+    """The folder's seed effects, their dataset named as the paper's (as claims.csv names it)."""
+    m = folder / "manifest.json"
+    paper = json.loads(m.read_text()).get("paper_datasets", {}) if m.is_file() else {}
+    parts = [pd.read_csv(p) for p in sorted(folder.glob("*/seed_effects.csv"))]
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "cell", "test_id", "unit", "effect"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.assign(dataset=out.dataset.map(lambda d: paper.get(d, d)))
+
+
+def differences(base: Path, arm: Path) -> pd.DataFrame:
+    """Per claim judged in both folders (on one dataset, cell and row): the arm's seed
+    effects minus the base's (difference of means, Welch's 95 % CI and p over seeds),
+    Holm over the claims."""
+    cb, ca = pd.read_csv(base / "claims.csv"), pd.read_csv(arm / "claims.csv")
+    eb, ea = seed_effects(base), seed_effects(arm)
+    rows = []
+    judged = ca[~ca.verdict.isin(["not run"])].set_index("claim_id")
+    for c in cb[~cb.verdict.isin(["not run"])].itertuples():
+        if c.claim_id not in judged.index or pd.isna(c.test_id) or "," in str(c.dataset):
+            continue
+        vb, va = (e[(e.dataset == c.dataset) & (e.cell == c.cell) & (e.test_id == c.test_id)
+                    & (e.unit == c.unit)].effect.to_numpy(float) for e in (eb, ea))
+        if len(vb) < 2 or len(va) < 2:
+            continue
+        r = compare_cells(list(va), list(vb))
+        rows.append({"claim_id": c.claim_id, "difference": r.difference, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                     "p_value": r.p_value, "n_arm": len(va), "n_base": len(vb)})
+    out = pd.DataFrame(rows, columns=["claim_id", "difference", "ci_low", "ci_high", "p_value", "n_arm", "n_base"])
+    ok = out.p_value.notna()
+    out["p_holm"] = np.nan
+    if ok.any():
+        out.loc[ok, "p_holm"] = multipletests(out.p_value[ok], method="holm")[1]
+    out["differs"] = out.p_holm < 0.05
+    return out
+
+
 def scale_table(folders: list[Path]) -> pd.DataFrame:
-    """One line per claim judged in every arm: ``<arm> estimate / ci / verdict`` columns and
-    ``moves`` (True where the verdicts differ between arms). Claims an arm did not run
-    (e.g. lyrics, LSTM) are left out of the comparison."""
+    """One line per claim judged in every arm: ``<arm> estimate / ci / verdict`` columns,
+    ``moves`` (True where the verdicts differ between arms) and, for each arm after the
+    first, ``<arm> − <base> effect`` with its CI, Holm-adjusted p and ``differs``. Claims an
+    arm did not run (e.g. lyrics, LSTM) are left out of the comparison."""
     wide = None
     for f in folders:
         c = pd.read_csv(f / "claims.csv")
@@ -43,12 +93,21 @@ def scale_table(folders: list[Path]) -> pd.DataFrame:
         wide = part if wide is None else wide.merge(part, on="claim_id", how="inner")
     verdicts = [c for c in wide.columns if c.endswith(" verdict")]
     wide["moves"] = wide[verdicts].nunique(axis=1) > 1
+    base = label(folders[0])
+    for f in folders[1:]:
+        d = differences(folders[0], f)
+        name = f"{label(f)} − {base} effect"
+        d = d.assign(**{name: d.difference,
+                        f"{name} CI": [f"[{lo:.3g}, {hi:.3g}]" for lo, hi in zip(d.ci_low, d.ci_high)],
+                        f"{name} p_holm": d.p_holm, f"{label(f)} differs": d.differs})
+        wide = wide.merge(d[["claim_id", name, f"{name} CI", f"{name} p_holm", f"{label(f)} differs"]],
+                          on="claim_id", how="left")
     return wide
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("folders", nargs="+")
+    p.add_argument("folders", nargs="+", help="results folders; the first is the base")
     p.add_argument("--out", default="results/scale")
     a = p.parse_args(argv)
     t = scale_table([Path(f) for f in a.folders])
@@ -62,6 +121,10 @@ def main(argv=None) -> int:
     (out / "scale_table.md").write_text("\n".join(lines) + "\n")
     moving = t[t.moves]
     print(f"{len(t)} claims judged in every arm; {len(moving)} move with size: " + ", ".join(moving.claim_id))
+    for col in (c for c in t.columns if c.endswith(" differs")):
+        hit = t[t[col].fillna(False).astype(bool)]
+        print(f"{col.removesuffix(' differs')}: the effect differs from the base's for {len(hit)} of "
+              f"{int(t[col].notna().sum())} claims: " + ", ".join(hit.claim_id))
     return 0
 
 

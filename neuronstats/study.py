@@ -540,6 +540,20 @@ def mark_untrained(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def seed_effects_frame(dataset: str, effects: dict, seeds: list) -> pd.DataFrame:
+    """Each test's per-seed effects, tidy: one row per cell, test and seed, where the
+    effect is the seed's statistic minus its own control where the row has one (what the
+    trained-vs-untrained and GRU-vs-LSTM rows compare). ``effects``: cell -> {(finding,
+    test, unit, test_id): [effect per seed]}. ``seed`` is the study's seed where every
+    seed gave the test a value, else missing (a seed without enough examples is left out
+    of a test). Other studies' rows compare with these: ``analyses/scale_table.py``."""
+    cols = ["dataset", "cell", "finding", "test", "unit", "test_id", "seed", "effect"]
+    rows = [(dataset, cell, *key[:3], key[3], seeds[i] if len(vals) == len(seeds) else None, float(v))
+            for cell, by_key in effects.items() for key, vals in sorted(by_key.items(), key=lambda kv: str(kv[0]))
+            for i, v in enumerate(vals)]
+    return pd.DataFrame(rows, columns=cols).astype({"seed": "Int64"})
+
+
 def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
     """Tables (CSV + LaTeX) per dataset × finding, GRU-vs-LSTM tables, figures, summary."""
     a = study.analysis
@@ -598,6 +612,9 @@ def write_reports(study: Study, results: dict, out_dir: Path) -> pd.DataFrame:
             for fig in (fig for name in tables for fig in registry.get(name).figures if fig.data in figs):
                 stem = out_dir / ds / "figures" / f"{fig.stem}_{cell.replace(' ', '_')}"
                 registry.resolve(fig.draw)(figs[fig.data], stem, title, vocab=names)
+        effects = {**seed_values, **{f"{c} untrained": v for c, v in untrained_values.items()}}
+        io.write_text(out_dir / ds / "seed_effects.csv",
+                      seed_effects_frame(ds, effects, study.seeds).to_csv(index=False, float_format="%.10g"))
         for cell, values in untrained_values.items():  # the stricter control: the untrained network
             cmp = rows_to_frame(compare_rows(ds, seed_values.get(cell, {}), values, a=cell, b=f"{cell} untrained",
                                              suffix=VS_UNTRAINED, alternatives=alternatives.get(cell),

@@ -21,16 +21,32 @@ def _load(name):
     return mod
 
 
+def _arm(folder, verdicts, effects):
+    """A results folder: claims.csv and gutenberg/seed_effects.csv (``effects``: claim -> per-seed values)."""
+    (folder / "gutenberg").mkdir(parents=True)
+    pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "dataset": "gutenberg", "cell": "gru",
+                  "test_id": ["t.one", "t.two", "t.three"], "unit": "all tokens", "estimate": [0.9, 0.5, np.nan],
+                  "ci_low": [0.8, 0.4, np.nan], "ci_high": [1.0, 0.6, np.nan],
+                  "verdict": verdicts}).to_csv(folder / "claims.csv", index=False)
+    rows = [("gutenberg", "gru", f"t.{name}", "all tokens", s, v)
+            for name, vals in effects.items() for s, v in enumerate(vals)]
+    pd.DataFrame(rows, columns=["dataset", "cell", "test_id", "unit", "seed", "effect"]).to_csv(
+        folder / "gutenberg" / "seed_effects.csv", index=False)
+
+
 def test_scale_table_puts_arms_side_by_side_and_names_the_claims_that_move(tmp_path):
     mod = _load("scale_table")
-    for arm, verdicts in (("a", ["supported", "not supported", "not run"]),
-                          ("b", ["supported", "supported", "supported"])):
-        (tmp_path / arm).mkdir()
-        pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "estimate": [0.9, 0.5, np.nan], "ci_low": [0.8, 0.4, np.nan],
-                      "ci_high": [1.0, 0.6, np.nan], "verdict": verdicts}).to_csv(tmp_path / arm / "claims.csv")
-    t = mod.scale_table([tmp_path / "a", tmp_path / "b"])
-    assert list(t.claim_id) == ["c1", "c2"]  # c3 was not run in arm a
-    assert t.set_index("claim_id").moves.to_dict() == {"c1": False, "c2": True}
+    _arm(tmp_path / "a", ["supported", "not supported", "not run"],
+         {"one": [0.50, 0.52, 0.48], "two": [0.10, 0.30, 0.20], "three": [0.1, 0.2, 0.3]})
+    _arm(tmp_path / "b", ["supported", "supported", "supported"],
+         {"one": [0.80, 0.82, 0.79], "two": [0.15, 0.25, 0.22], "three": [0.1, 0.2, 0.3]})
+    t = mod.scale_table([tmp_path / "a", tmp_path / "b"]).set_index("claim_id")
+    assert list(t.index) == ["c1", "c2"]  # c3 was not run in arm a
+    assert t.moves.to_dict() == {"c1": False, "c2": True}
+    # the effect test is another question than the verdicts: c1 keeps its verdict but its
+    # effect grows by 0.30 (Welch over seeds, Holm over the two claims); c2's does not differ
+    assert t["b differs"].to_dict() == {"c1": True, "c2": False}
+    assert t.loc["c1", "b − a effect"] == pytest.approx(0.3033, abs=1e-3)
 
 
 def test_overlap_of_a_childs_sets_with_its_parents():

@@ -276,3 +276,16 @@ def test_a_study_file_cannot_set_the_untrained_baselines_switch(tmp_path):
     (tmp_path / "s.toml").write_text(STUDY.replace("n_sets = 20", "n_sets = 20\nall_examples = true"))
     with pytest.raises(InputError, match="all_examples is not a setting"):
         load_study(tmp_path / "s.toml")
+
+
+def test_seed_effects_are_tidy_and_name_their_seed_only_where_every_seed_gave_one():
+    from neuronstats.study import seed_effects_frame
+
+    key = ("storing", "zero the set", "pooled: 2 tokens", "storing.zero")
+    short = ("storing", "zero the set", "token 5 'a'", "storing.zero")
+    t = seed_effects_frame("gutenberg", {"gru": {key: [0.1, 0.2, 0.3], short: [0.4, 0.5]},
+                                         "gru untrained": {key: [0.0, 0.1, 0.0]}}, seeds=[3, 4, 7])
+    assert len(t) == 8 and set(t.cell) == {"gru", "gru untrained"}
+    full = t[(t.cell == "gru") & (t.unit == key[2])]
+    assert full.seed.tolist() == [3, 4, 7] and full.effect.tolist() == [0.1, 0.2, 0.3]
+    assert t[t.unit == short[2]].seed.isna().all()  # a seed was left out: which one is not known
