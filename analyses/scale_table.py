@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from neuronstats.paper import unit_matches
 from neuronstats.stats.compare import compare_cells
 
 
@@ -62,7 +63,8 @@ def differences(base: Path, arm: Path) -> pd.DataFrame:
         if c.claim_id not in judged.index or pd.isna(c.test_id) or "," in str(c.dataset):
             continue
         vb, va = (e[(e.dataset == c.dataset) & (e.cell == c.cell) & (e.test_id == c.test_id)
-                    & (e.unit == c.unit)].effect.to_numpy(float) for e in (eb, ea))
+                    & e.unit.astype(str).map(lambda u, cu=c.unit: unit_matches(cu, u))].effect.to_numpy(float)
+                  for e in (eb, ea))  # a claim's unit names its row as the ledger does ("pooled", "'i'")
         if len(vb) < 2 or len(va) < 2:
             continue
         r = compare_cells(list(va), list(vb))

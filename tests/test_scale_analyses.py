@@ -25,10 +25,11 @@ def _arm(folder, verdicts, effects):
     """A results folder: claims.csv and gutenberg/seed_effects.csv (``effects``: claim -> per-seed values)."""
     (folder / "gutenberg").mkdir(parents=True)
     pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "dataset": "gutenberg", "cell": "gru",
-                  "test_id": ["t.one", "t.two", "t.three"], "unit": "all tokens", "estimate": [0.9, 0.5, np.nan],
+                  "test_id": ["t.one", "t.two", "t.three"], "unit": ["pooled", "all tokens", "all tokens"],
+                  "estimate": [0.9, 0.5, np.nan],
                   "ci_low": [0.8, 0.4, np.nan], "ci_high": [1.0, 0.6, np.nan],
                   "verdict": verdicts}).to_csv(folder / "claims.csv", index=False)
-    rows = [("gutenberg", "gru", f"t.{name}", "all tokens", s, v)
+    rows = [("gutenberg", "gru", f"t.{name}", "pooled: 4 tokens" if name == "one" else "all tokens", s, v)
             for name, vals in effects.items() for s, v in enumerate(vals)]
     pd.DataFrame(rows, columns=["dataset", "cell", "test_id", "unit", "seed", "effect"]).to_csv(
         folder / "gutenberg" / "seed_effects.csv", index=False)
@@ -43,6 +44,7 @@ def test_scale_table_puts_arms_side_by_side_and_names_the_claims_that_move(tmp_p
     t = mod.scale_table([tmp_path / "a", tmp_path / "b"]).set_index("claim_id")
     assert list(t.index) == ["c1", "c2"]  # c3 was not run in arm a
     assert t.moves.to_dict() == {"c1": False, "c2": True}
+    # c1 is judged on a pooled row (claims.csv: "pooled"; the row: "pooled: 4 tokens").
     # the effect test is another question than the verdicts: c1 keeps its verdict but its
     # effect grows by 0.30 (Welch over seeds, Holm over the two claims); c2's does not differ
     assert t["b differs"].to_dict() == {"c1": True, "c2": False}
