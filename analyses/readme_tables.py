@@ -23,6 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neuronstats.report.units import per_row as per_row_text
+from neuronstats.report.units import units_by_test, value, with_ci
+
 ROOT = Path(__file__).resolve().parents[1] / "results"
 BENCH = ROOT / "bench"
 
@@ -113,50 +116,11 @@ def ledger() -> None:
     print(f"\n{len(c)} claims: " + ", ".join(f"{k} {v}" for k, v in c.kind.value_counts().items()))
 
 
-# Statistics that are not rates or fractions (shown as numbers, not %): a standard deviation, a
-# correlation, slopes, a mean |h|, gate values. Everything else a claim measures is a rate or a fraction.
-NOT_RATES = ("storing.stable", "counting.monotone", "counting.drop_vs_T", "counting.rate_vs_T",
-             "outputting.near_pm1", "gates.")
-
-
-def _is_rate(test_id) -> bool:
-    return not str(test_id).startswith(NOT_RATES)
-
-
-def _num(v, rate: bool, unit: bool = True) -> str:
-    if v is None or pd.isna(v):
-        return "–"
-    return (f"{100 * v:.1f}" + (" %" if unit else "")) if rate else f"{v:.3g}"
-
-
-def _ci(est, lo, hi, rate: bool) -> str:
-    if pd.isna(est):
-        return "–"
-    if pd.isna(lo) or pd.isna(hi):
-        return _num(est, rate)
-    return f"{_num(est, rate)} [{_num(lo, rate, False)}, {_num(hi, rate, False)}]"
-
-
-_PER_ROW = re.compile(r"([\w+-]+): (\S+) \[(\S+), (\S+)\]")
-
-
-def _per_row(text: str, rate: bool) -> str:
-    """The ledger's ``per_row`` ("gutenberg: 0.976 [0.97, 0.982]; lyrics: ...") in the table's units."""
-    parts = []
-    for ds, e, lo, hi in _PER_ROW.findall(str(text)):
-        try:
-            parts.append(f"{ds}: {_ci(float(e), float(lo), float(hi), rate)}")
-        except ValueError:
-            return str(text)
-    return "; ".join(parts) if parts else str(text)
-
-
-def _paper(r, claim) -> str:
-    rate = _is_rate(r.test_id)
+def _paper(r, claim, unit: str) -> str:
     if not pd.isna(r.paper_value):
-        return _num(r.paper_value, rate)
+        return value(r.paper_value, unit)
     if claim is not None and not pd.isna(claim.low) and not pd.isna(claim.high):
-        return f"{_num(claim.low, rate, False)}–{_num(claim.high, rate)}"
+        return f"{value(claim.low, unit, True)}–{value(claim.high, unit)}"
     direction = getattr(r, "direction", "") if "direction" in r._fields else ""
     if (not isinstance(direction, str) or not direction) and claim is not None:
         direction = claim.direction
@@ -172,17 +136,22 @@ def claims_markdown(folder: Path) -> str:
 
     c = pd.read_csv(Path(folder) / "claims.csv", keep_default_na=True)
     known = load_claims().set_index("claim_id")
+    summary = Path(folder) / "summary.csv"
+    if not summary.is_file():
+        raise SystemExit(f"{summary}: not found (expected the study's rows beside claims.csv: they give each "
+                         "claim's unit, as in the report)")
+    units = units_by_test(pd.read_csv(summary))  # the report's units
     lines = ["| claim | paper | ours [95 % CI] | verdict |" + (" sensitive |" if "sensitive" in c else ""),
              "|---|---|---|---|" + ("---|" if "sensitive" in c else "")]
     for r in c.itertuples(index=False):
         claim = known.loc[r.claim_id] if r.claim_id in known.index else None
-        rate = _is_rate(r.test_id)
-        ours = _ci(r.estimate, r.ci_low, r.ci_high, rate)
+        unit = units.get(str(r.test_id), "")
+        ours = with_ci(r.estimate, r.ci_low, r.ci_high, unit)
         per_row = getattr(r, "per_row", "") if "per_row" in c else ""
         ci_kind = str(getattr(r, "ci_kind", "")) if "ci_kind" in c else ""
         if isinstance(per_row, str) and per_row and (ci_kind.startswith("none:") or pd.isna(r.ci_low)):
-            ours = _per_row(per_row, rate)
-        cells = [str(r.claim_id), _paper(r, claim), ours, str(r.verdict)]
+            ours = per_row_text(per_row, unit)
+        cells = [str(r.claim_id), _paper(r, claim, unit), ours, str(r.verdict)]
         if "sensitive" in c:
             flagged = str(r.sensitive) == "True"
             to = str(getattr(r, "sensitive_to", "")) if "sensitive_to" in c else ""

@@ -447,6 +447,10 @@ def test_claims_table_reads_the_new_ledger_columns(tmp_path):
          "ci_kind": "95 % CI, seed-level", "per_row": "gutenberg: 0.825 [0.797, 0.853]",
          "verdict": "supported", "sensitive": False, "sensitive_to": ""},
     ]).to_csv(tmp_path / "claims.csv", index=False)
+    with pytest.raises(SystemExit, match="summary.csv: not found"):
+        mod.claims_markdown(tmp_path)  # the units come from the study's rows
+    pd.DataFrame({"test_id": ["positioning.accuracy", "counting.monotone"],
+                  "statistic": ["accuracy", "mean |Spearman rho| (t, value)"]}).to_csv(tmp_path / "summary.csv")
     table = mod.claims_markdown(tmp_path).split("\n")
     assert table[0] == "| claim | paper | ours [95 % CI] | verdict | sensitive |"
     assert table[2] == ("| pos-lstm | 97.5 % | gutenberg: 94.6 % [92.4, 96.8]; lyrics: 95.8 % [93.8, 97.9] | "

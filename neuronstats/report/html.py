@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import re
 from pathlib import Path
 
@@ -39,6 +38,12 @@ from neuronstats.report.sensitivity import (
     respectively_readings,
 )
 from neuronstats.report.tables import _tex, latex_table
+from neuronstats.report.units import base_test_id as _base_test_id
+from neuronstats.report.units import missing as _missing
+from neuronstats.report.units import per_row as _per_row
+from neuronstats.report.units import units_by_test
+from neuronstats.report.units import value as _value
+from neuronstats.report.units import with_ci as _with_ci
 
 COLORS = {"supported": "#d8f0d8", "weaker than reported": "#fff2c8", "not supported": "#f4d6d6",
           "contradicted": "#e8b0b0", "not testable here": "#e6e6e6"}
@@ -53,13 +58,6 @@ def verdict_color(verdict: str) -> str:
         return COLORS[verdict]
     return next((c for start, c in FAMILY_COLORS if str(verdict).startswith(start)), "#e6e6e6")
 
-# statistics that are fractions (shown as %), and those that are differences of fractions (pp)
-PERCENT_STATISTICS = frozenset({
-    "accuracy", "held-out balanced accuracy", "share moved by k", "share emitted k steps early",
-    "shared fraction |S1 & S2|/|S2|", "fraction of neurons", "mean z", "mean r",
-    "slope of per-example rate vs T / mean rate"})
-POINT_STATISTICS = frozenset({"balanced-accuracy difference", "accuracy difference vs random sets"})
-COMPARISON_STATISTIC = "difference of seed means"  # trained vs untrained, GRU vs LSTM: in the base test's unit
 
 # the figures a study writes (neuronstats.study.write_reports), the finding each belongs to,
 # and what a reviewer should look for in it: each finding declares its own (its Figure specs)
@@ -115,10 +113,6 @@ window.addEventListener('load', function () {
 
 
 # ------------------------------------------------------------------------- formatting
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
 def _pct(x) -> str:
     return "–" if _missing(x) else f"{100 * x:.1f} %"
 
@@ -131,49 +125,6 @@ def _p(x) -> str:
     if _missing(x):
         return "–"
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
-
-
-def _value(x, unit: str, bare: bool = False) -> str:
-    """``x`` in ``unit``: "%" (a fraction shown as %), "pp" (a difference of fractions,
-    signed) or "" (as it is, 3 significant digits); ``bare`` leaves the unit off."""
-    if _missing(x):
-        return "–"
-    if unit == "%":
-        return f"{100 * x:.1f}" + ("" if bare else " %")
-    if unit == "pp":
-        return f"{100 * x:+.1f}" + ("" if bare else " pp")
-    return f"{x:.3g}"
-
-
-def _with_ci(est, lo, hi, unit: str) -> str:
-    if _missing(est):
-        return "–"
-    if _missing(lo) and _missing(hi):
-        return _value(est, unit)
-    return f"{_value(est, unit)} [{_value(lo, unit, True)}, {_value(hi, unit, True)}]"
-
-
-def _base_test_id(test_id: str) -> str:
-    """``storing.zero.vs_untrained`` → ``storing.zero`` (a comparison row's own test)."""
-    return ".".join(str(test_id).split(".")[:2])
-
-
-def units_by_test(summary: pd.DataFrame) -> dict:
-    """``{test_id: "%" | "pp" | ""}`` for every test id of ``summary``: a fraction is
-    shown as %, a difference of fractions (a comparison row of one) in pp."""
-    stat = {}
-    for r in summary[["test_id", "statistic"]].drop_duplicates().itertuples():
-        if r.statistic != COMPARISON_STATISTIC:
-            stat.setdefault(str(r.test_id), str(r.statistic))
-    out = {}
-    for r in summary[["test_id", "statistic"]].drop_duplicates().itertuples():
-        s, tid = str(r.statistic), str(r.test_id)
-        if s == COMPARISON_STATISTIC:
-            base = stat.get(_base_test_id(tid), "")
-            out[tid] = "pp" if base in PERCENT_STATISTICS or base in POINT_STATISTICS else ""
-        else:
-            out[tid] = "%" if s in PERCENT_STATISTICS else "pp" if s in POINT_STATISTICS else ""
-    return out
 
 
 def _count(n: int, noun: str) -> str:
@@ -347,7 +298,7 @@ def ledger_table(claims: pd.DataFrame, units: dict) -> str:
     """The claims ledger: every claim, the paper's value and ours in the same unit, the
     verdict and why (the ledger's own words)."""
     has_units = "units_rejecting" in claims.columns
-    head = ("<table id=ledger><tr><th>claim</th><th>section</th><th>dataset</th><th>cell</th><th>paper</th>"
+    head = ("<table id=ledger><tr><th>claim</th><th>paper</th>"
             "<th>ours [95 % CI]</th><th>null / control</th><th>max p<sub>adj</sub></th>"
             + ("<th>units rejecting</th>" if has_units else "")
             + "<th>models' accuracy</th><th>verdict</th><th>why</th></tr>")
@@ -355,16 +306,16 @@ def ledger_table(claims: pd.DataFrame, units: dict) -> str:
     for r in claims.itertuples():
         u = units.get(str(r.test_id), "%" if r.kind in ("level", "drop") else "")
         ours = _with_ci(r.estimate, r.ci_low, r.ci_high, u)
-        if _missing(r.estimate) and _field(r, "per_row"):
-            ours = _esc(_field(r, "per_row"))
+        if _field(r, "per_row") and (_missing(r.ci_low) or str(_field(r, "ci_kind") or "").startswith("none:")):
+            ours = "<br>".join(_esc(part) for part in _per_row(_field(r, "per_row"), u).split("; "))
         why = _esc(r.reason) + (f"<br><small class=muted>{_esc(_field(r, 'reading'))}</small>"
                                 if _field(r, "reading") else "")
         if _field(r, "sensitive") in (True, "True"):
             why = f"<b>sensitive</b> ({_esc(_field(r, 'sensitive_to'))}): " + why
         rows.append(
             f"<tr id='claim-{_slug(r.claim_id)}' style='background:{verdict_color(r.verdict)}'>"
-            f"<td>{_esc(r.quantity)}<br><small>{_esc(r.claim_id)} · {_esc(r.test_id)}</small></td>"
-            f"<td>{_esc(r.section)}</td><td>{_esc(r.dataset)}</td><td>{_esc(str(r.cell).upper())}</td>"
+            f"<td>{_esc(r.quantity)}<br><small>{_esc(r.claim_id)} · {_esc(r.test_id)} · {_esc(r.section)} · "
+            f"{_esc(r.dataset)} · {_esc(str(r.cell).upper())}</small></td>"
             f"<td class=num>{_value(r.paper_value, u)}</td><td class=num>{ours}</td>"
             f"<td class=num>{_value(r.null_mean, u)}</td><td class=num>{_p(r.p_adjusted_max)}</td>"
             + (f"<td class=num>{_esc(_field(r, 'units_rejecting') or '–')}</td>" if has_units else "")

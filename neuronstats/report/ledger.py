@@ -46,6 +46,7 @@ from scipy import stats
 
 from neuronstats.paper import claims as load_claims
 from neuronstats.paper import dataset_matches, unit_matches
+from neuronstats.report.units import unit_of, value, with_ci
 
 SUPPORTED = "supported"
 NOT_DIAGNOSTIC = "supported, not diagnostic"
@@ -75,20 +76,19 @@ def _rows_for(summary: pd.DataFrame, claim, cell: str | None = None, test_id: st
     return summary[m]
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
-
-
-def _val(x: float, claim) -> str:
-    """A value as % for rates and accuracies, else as a number."""
-    if claim.test_id.split(".")[0] in ("positioning", "storing", "outputting", "triggering", "counting") and \
-            claim.test_id not in ("storing.stable", "counting.drop_vs_T", "counting.rate_vs_T"):
-        return _pct(x)
-    return f"{x:.3g}"
+def _val(x: float, row) -> str:
+    """A value in the unit of ``row``'s statistic (neuronstats.report.units)."""
+    return value(x, unit_of(str(getattr(row, "statistic", ""))))
 
 
 def _one(row) -> str:
+    """The row's estimate and CI as data (the ledger's ``per_row``; shown in their unit by the report)."""
     return f"{row.estimate:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+
+
+def _ci_text(row) -> str:
+    """The row's estimate and CI in the unit of its statistic, for a reason."""
+    return with_ci(row.estimate, row.ci_low, row.ci_high, unit_of(str(getattr(row, "statistic", ""))))
 
 
 def _rejects(row, direction: str) -> bool:
@@ -113,7 +113,9 @@ def _detectable(row) -> str:
     if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
         return ""
     se = (row.ci_high - row.ci_low) / (2 * stats.norm.ppf(0.975))
-    return f"; its test would detect a difference of about {se * (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)):.3g} " \
+    d = se * (stats.norm.ppf(0.975) + stats.norm.ppf(0.8))
+    size = f"{100 * d:.1f} pp" if unit_of(str(getattr(row, "statistic", ""))) == "%" else f"{d:.3g}"
+    return f"; its test would detect a difference of about {size} " \
            f"from the control with 80 % power"
 
 
@@ -123,59 +125,57 @@ def _judge_row(claim, row, base, vs, baseline_ran: bool, margin: float) -> tuple
     if claim.kind == "range":
         inside = claim.low <= row.estimate <= claim.high
         return (SUPPORTED if inside else NOT_SUPPORTED,
-                f"{_val(row.estimate, claim)} {'inside' if inside else 'outside'} the paper's "
-                f"{_val(claim.low, claim)}-{_val(claim.high, claim)}")
+                f"{_val(row.estimate, row)} {'inside' if inside else 'outside'} the paper's "
+                f"{_val(claim.low, row)}-{_val(claim.high, row)}")
     if claim.kind == "no effect":
         lo, hi = claim.low, claim.high
-        ci = f"{_one(row)} against the bounds [{lo:.3g}, {hi:.3g}]"
+        ci = f"{_ci_text(row)} against the bounds [{_val(lo, row)}, {_val(hi, row)}]"
         if row.reject:
             return SUPPORTED, f"equivalence shown (TOST): {ci}"
         if np.isfinite(row.ci_low) and (row.ci_low > hi or row.ci_high < lo):
             why = f"the whole 95 % CI lies outside the equivalence bounds: {ci}"
             if (base is not None and "accuracy" not in str(row.statistic) and np.isfinite(base.ci_low)
                     and (base.ci_low > hi or base.ci_high < lo)):
-                why += f"; the untrained network is outside them too ({_one(base)}): the statistic is not specific"
+                why += f"; the untrained network is outside them too ({_ci_text(base)}): the statistic is not specific"
             return CONTRADICTED, why
         return NOT_SUPPORTED, f"equivalence not shown, and not excluded: {ci}"
     # level, drop, stays, direction
     if claim.kind == "stays":
         p = claim.paper_value
         if row.ci_low >= p - margin or row.estimate >= p:
-            level = f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] is not " \
-                    f"below the paper's {_val(p, claim)} by more than {100 * margin:.0f} pp"
+            level = f"{_ci_text(row)} is not " \
+                    f"below the paper's {_val(p, row)} by more than {100 * margin:.0f} pp"
         elif row.ci_high < p - margin:
-            return LEVEL_BELOW, (f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}]"
-                                 f": below the paper's {_val(p, claim)} by more than the {100 * margin:.0f} pp margin")
+            return LEVEL_BELOW, (f"{_ci_text(row)}"
+                                 f": below the paper's {_val(p, row)} by more than the {100 * margin:.0f} pp margin")
         else:
-            return NOT_SUPPORTED, (f"{_val(row.estimate, claim)} [{_val(row.ci_low, claim)}, "
-                                   f"{_val(row.ci_high, claim)}]: not shown to stay within {100 * margin:.0f} pp of "
-                                   f"the paper's {_val(p, claim)}")
+            return NOT_SUPPORTED, (f"{_ci_text(row)}: not shown to stay within {100 * margin:.0f} pp of "
+                                   f"the paper's {_val(p, row)}")
         if not _rejects(row, "greater"):
-            ctrl = f"random sets give {_val(row.null_mean, claim)}"
+            ctrl = f"random sets give {_val(row.null_mean, row)}"
             return NOT_DIAGNOSTIC, f"{level}; but {ctrl}, so this test cannot tell the set from any other"
-        return _untrained(SUPPORTED, f"{level}; the set does better than random sets ({_val(row.null_mean, claim)})",
+        return _untrained(SUPPORTED, f"{level}; the set does better than random sets ({_val(row.null_mean, row)})",
                           row, base, vs, d, baseline_ran)
     if claim.kind == "level" and not np.isfinite(row.p_adjusted) and not np.isfinite(row.null_mean):
         return _level_only(claim, row, margin)  # a descriptive row: the paper's number against our CI alone
     if not _rejects(row, d):
         if _significant_against(row, d):
-            return CONTRADICTED, (f"significant in the opposite direction: {_val(row.estimate, claim)} vs its control "
-                                  f"{_val(row.null_mean, claim)} (claimed: {d})")
-        return NOT_SUPPORTED, (f"no rejection in the claimed direction ({d}): {_val(row.estimate, claim)} vs its "
-                               f"control {_val(row.null_mean, claim)}, p_adj {row.p_adjusted:.3g}" + _detectable(row))
-    reason = f"{_val(row.estimate, claim)} vs its control {_val(row.null_mean, claim)}, p_adj {row.p_adjusted:.2g}"
+            return CONTRADICTED, (f"significant in the opposite direction: {_val(row.estimate, row)} vs its control "
+                                  f"{_val(row.null_mean, row)} (claimed: {d})")
+        return NOT_SUPPORTED, (f"no rejection in the claimed direction ({d}): {_val(row.estimate, row)} vs its "
+                               f"control {_val(row.null_mean, row)}, p_adj {row.p_adjusted:.3g}" + _detectable(row))
+    reason = f"{_val(row.estimate, row)} vs its control {_val(row.null_mean, row)}, p_adj {row.p_adjusted:.2g}"
     if claim.kind in ("level", "drop") and not math.isnan(claim.paper_value):
         p, est = claim.paper_value, row.estimate
         in_ci = row.ci_low <= p <= row.ci_high
         near = abs(est - p) <= margin
         beyond = est > p if d == "greater" else est < p
         if not (in_ci or near or beyond):
-            return LEVEL_BELOW, (f"{reason}; but {_val(est, claim)} [{_val(row.ci_low, claim)}, "
-                                 f"{_val(row.ci_high, claim)}] vs the paper's {_val(p, claim)} (outside our CI and "
+            return LEVEL_BELOW, (f"{reason}; but {_ci_text(row)} vs the paper's {_val(p, row)} (outside our CI and "
                                  f"the {100 * margin:.0f} pp margin)")
         how = "inside our CI" if in_ci else ("exceeded" if beyond else
                                              f"within the {100 * margin:.0f} pp margin, outside our CI")
-        reason += f"; the paper's {_val(p, claim)}: {how}"
+        reason += f"; the paper's {_val(p, row)}: {how}"
     return _untrained(SUPPORTED, reason, row, base, vs, d, baseline_ran)
 
 
@@ -184,8 +184,8 @@ def _level_only(claim, row, margin: float) -> tuple[str, str]:
     p, est, d = claim.paper_value, row.estimate, claim.direction
     in_ci, near = row.ci_low <= p <= row.ci_high, abs(est - p) <= margin
     beyond = est > p if d == "greater" else est < p
-    where = (f"{_val(est, claim)} [{_val(row.ci_low, claim)}, {_val(row.ci_high, claim)}] vs the paper's "
-             f"{_val(p, claim)}")
+    where = (f"{_ci_text(row)} vs the paper's "
+             f"{_val(p, row)}")
     if in_ci or near or beyond:
         how = "inside our CI" if in_ci else ("beyond it in the claimed direction" if beyond else "within the margin")
         return SUPPORTED, f"{where}: {how} (a level without a control: no test)"
@@ -260,7 +260,7 @@ def judge(claim, summary: pd.DataFrame, accuracy: dict, floor: float, margin: fl
     out["units_described"] = _per_unit(summary, claim)
     if claim.kind == "fixed by the method":
         base = _rows_for(summary, claim, cell=claim.cell + " untrained")
-        also = f"; the untrained network: {_one(base.iloc[0])}" if len(base) else ""
+        also = f"; the untrained network: {_ci_text(base.iloc[0])}" if len(base) else ""
         return {**out, "verdict": FIXED, "reason": f"{claim.reading}{also}" if claim.reading else
                 "set by the method's rules" + also}
     if not len(ran):

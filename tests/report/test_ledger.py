@@ -125,10 +125,11 @@ def test_no_effect_claims_can_be_supported_inconclusive_or_contradicted():
 
 
 def test_fixed_by_the_method_gets_no_verdict_and_the_untrained_value_beside_it():
-    rows = [_row("storing.size", POOLED, 0.203125, np.nan, None, ci=0.0),
-            _row("storing.size", POOLED, 0.203125, np.nan, None, ci=0.0, cell="gru untrained")]
+    rows = [_row("storing.size", POOLED, 0.203125, np.nan, None, ci=0.0, statistic="fraction of neurons"),
+            _row("storing.size", POOLED, 0.203125, np.nan, None, ci=0.0, cell="gru untrained",
+                 statistic="fraction of neurons")]
     v, c = _verdicts(rows)
-    assert v["storing-size"] == L.FIXED and "untrained network: 0.203" in c.loc["storing-size", "reason"]
+    assert v["storing-size"] == L.FIXED and "untrained network: 20.3 %" in c.loc["storing-size", "reason"]
 
 
 def test_not_run_with_its_reason_and_the_accuracy_floor():
