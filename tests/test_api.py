@@ -40,6 +40,21 @@ def test_storing_in_five_lines_with_words_and_one_seed(tmp_path):
     assert set(df.finding) == {"storing"} and (df.n_seeds <= 1).all()
     assert df.unit.str.contains(repr(word)).any()
     assert ns.sweep(models[0], examples, ns.Intervention(step="T", op="zero")).accuracy.iloc[1] < 0.5
+    text = repr(run)  # a readable one-liner: the model, how training ended, test positioning; no weights
+    assert text.startswith("TrainResult(") and "test positioning" in text and "epochs" in text
+    assert "tensor" not in text and len(text) < 400, text
+
+
+def test_a_neuron_sets_repr_is_its_sizes_and_probe_not_its_lists():
+    from neuronstats.stages.neuronset import NeuronSet
+
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    for t in doctest.DocTestFinder().find(NeuronSet.__repr__, "NeuronSet.__repr__", globs={"NeuronSet": NeuronSet}):
+        runner.run(t)
+    assert runner.summarize(verbose=False).attempted >= 1 and runner.summarize(verbose=False).failed == 0
+    many = NeuronSet({"name": "counting"}, list(range(26)), list(range(51)), {"hidden": 128}, {}, {},
+                     attribution=[0.1] * 128)
+    assert repr(many).endswith("neurons 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...)") and "0.1" not in repr(many)
 
 
 def test_readme_python_example_runs():

@@ -88,6 +88,18 @@ class TrainResult:
     key: str = ""
     matmul_ceiling_gflops: float | None = None  # measured right after training (CPU runs); None if not
 
+    def __repr__(self) -> str:
+        """The model, how its training ended and its test positioning: never the weights
+        or the per-epoch history in full."""
+        c = self.config
+        acc = self.test.get("accuracy")
+        where = f"{c.data.source} " if getattr(c.data, "source", "") else ""
+        return (f"TrainResult({where}{c.model.cell.upper()} emb {c.model.emb}, hidden {c.model.hidden}, vocabulary "
+                f"{len(self.vocab)}, seed {c.train.seed}: {len(self.history)} epochs "
+                f"({self.stopped or 'not stopped'}), "
+                f"{self.train_seconds / 60:.1f} min on {self.device}, test positioning "
+                + ("–" if acc is None else f"{100 * acc:.1f} %") + f"; key {self.key or '–'}; run_dir {self.run_dir})")
+
 
 def build_model(cfg: RunConfig, vocab_size: int) -> Seq2Seq:
     torch.manual_seed(cfg.train.seed)

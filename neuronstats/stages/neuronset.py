@@ -23,6 +23,29 @@ class NeuronSet:
     model: str = ""  # model file / config hash
     seed: int = 0
 
+    def __repr__(self) -> str:
+        """The hypothesis, the set's size at each stage, the probe's test and the first
+        neurons: never the per-neuron lists in full.
+
+        Examples
+        --------
+        >>> NeuronSet({"name": "storing", "token": 5}, [3, 17, 42], list(range(8)), {"hidden": 128},
+        ...           {"heldout_accuracy": 0.97, "null_mean": 0.5, "p_value": 0.001}, {})
+        NeuronSet(storing, token=5: 3 of 128 neurons (8 candidates after stage 1); held-out probe 97.0 %
+                  vs its null 50.0 %, p 0.001; neurons 3, 17, 42)
+        """
+        params = ", ".join(f"{k}={v}" for k, v in self.hypothesis.items() if k not in ("name", "lo", "hi", "attr_step"))
+        head = str(self.hypothesis.get("name", "?")) + (f", {params}" if params else "")
+        hidden = self.sizes.get("hidden", "?")
+        probe = ""
+        if "heldout_accuracy" in self.stage1:
+            s1 = self.stage1
+            probe = (f"; held-out probe {100 * s1['heldout_accuracy']:.1f} % vs its null "
+                     f"{100 * s1.get('null_mean', float('nan')):.1f} %, p {s1.get('p_value', float('nan')):.3g}")
+        shown = ", ".join(str(n) for n in self.neurons[:10]) + (", ..." if len(self.neurons) > 10 else "")
+        return (f"NeuronSet({head}: {len(self.neurons)} of {hidden} neurons ({len(self.candidates)} candidates after "
+                f"stage 1){probe}; neurons {shown or 'none'})")
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, default=lambda o: o.tolist() if isinstance(o, np.ndarray) else o)
 
