@@ -27,8 +27,8 @@ from neuronstats.microscope.intervene import Intervention, fitting_examples, run
 from neuronstats.microscope.intervene import sweep as expand
 from neuronstats.microscope.record import record as _record
 from neuronstats.model.files import model_file
-from neuronstats.model.train import load_with_data, split_examples
 from neuronstats.paper import with_paper_values
+from neuronstats.shipped import model_with_examples
 from neuronstats.stages.hypothesis import BUILTIN
 from neuronstats.stages.neuronset import NeuronSet, outputting_set
 from neuronstats.stages.neuronset import find as _find
@@ -81,11 +81,11 @@ def load(path, split: str = "test", data_dir=None, limit: int | None = None, cac
     if len(set(files)) < len(files):
         raise InputError("the same model given twice", path=str(path), expected="each seed's run once")
     for f in files:
-        model, vocab, cfg, ds = load_with_data(f, data_dir, cache_dir)
-        key = (ds.key, tuple(vocab.itos))
+        model, vocab, cfg, ex = model_with_examples(f, split, data_dir, cache_dir)
+        key = (ex.digest(), tuple(vocab.itos))
         if first is None:
             first = key
-            examples = split_examples(ds, cfg, split)
+            examples = ex
             if limit:
                 examples = examples.subset(np.arange(min(limit, len(examples))))
             examples.vocab_itos = vocab.itos  # its repr shows the first examples as words

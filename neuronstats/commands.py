@@ -33,9 +33,10 @@ from neuronstats.errors import InputError, InsufficientData
 from neuronstats.microscope.intervene import Intervention
 from neuronstats.microscope.record import record
 from neuronstats.model.decode import positioning_accuracy
-from neuronstats.model.train import load_model, load_with_data, split_examples, train
+from neuronstats.model.train import load_model, train
 from neuronstats.report.html import build_report
 from neuronstats.sensitivity import READINGS, run_sensitivity, write_sensitivity
+from neuronstats.shipped import model_with_examples
 from neuronstats.study import check_out_dir, check_run, export_cached, load_study, run_study, train_study
 
 log = logging.getLogger("neuronstats.cli")
@@ -64,8 +65,7 @@ def cmd_train(a) -> int:
 
 
 def cmd_evaluate(a) -> int:
-    model, _, cfg, ds = load_with_data(a.model, a.data_dir)
-    full = split_examples(ds, cfg, a.split)
+    model, _, _, full = model_with_examples(a.model, a.split, a.data_dir)
     ex = full.subset(np.arange(min(len(full), a.limit or len(full))))
     res = positioning_accuracy(model, ex)
     print(f"{a.split}: positioning accuracy {100 * res['accuracy']:.2f} % ({res['n']} examples, "
@@ -190,8 +190,7 @@ def cmd_replicate(a) -> int:
 def _model_examples(a):
     log.info("loading %s and its data", a.model)
 
-    model, vocab, cfg, ds = load_with_data(a.model, a.data_dir)
-    ex = split_examples(ds, cfg, a.split)
+    model, vocab, _, ex = model_with_examples(a.model, a.split, a.data_dir)
     return model, vocab, ex.subset(np.arange(min(len(ex), a.limit or len(ex))))
 
 

@@ -79,14 +79,29 @@ def pretrained(dataset: str = "gutenberg", cell: str = "gru", seed: int = 0, spl
                          expected="a clone of the project (results/models), or models= / $NEURONSTATS_MODELS")
     if name not in shipped:
         raise InputError(f"no shipped model {name!r}", path=store, expected="one of " + ", ".join(shipped))
-    ex = shipped_examples(store, name) if split == "test" else None
-    if ex is not None:
-        model, vocab, _ = load_model(store / name)
-    else:
-        data_dir = data_dir or os.environ.get("NEURONSTATS_DATA") or Path("..") / "shared" / "data"
-        model, vocab, cfg, ds = load_with_data(store / name, data_dir, cache_dir)
-        ex = split_examples(ds, cfg, split)
+    data_dir = data_dir or os.environ.get("NEURONSTATS_DATA") or Path("..") / "shared" / "data"
+    model, _, _, ex = model_with_examples(store / name, split, data_dir, cache_dir)
     if limit:
         ex = ex.subset(np.arange(min(limit, len(ex))))
-    model.vocab_itos = ex.vocab_itos = vocab.itos
     return model, ex
+
+
+def model_with_examples(path, split: str = "test", data_dir=None, cache_dir=None):
+    """A model (its file or run folder) and the examples of ``split`` it is analysed on:
+    the test examples its store ships where it sits in a store that ships them (no corpus
+    is read), else those rebuilt from its corpus under ``data_dir`` (cached).
+
+    Returns
+    -------
+    (model, vocab, cfg, examples) : the model in eval mode and the examples, both with
+        ``.vocab_itos`` (the vocabulary's words).
+    """
+    run = Path(path) if Path(path).is_dir() else Path(path).parent
+    ex = shipped_examples(run.parent, run.name) if split == "test" else None
+    if ex is not None:
+        model, vocab, cfg = load_model(path)
+    else:
+        model, vocab, cfg, ds = load_with_data(path, data_dir, cache_dir)
+        ex = split_examples(ds, cfg, split)
+    model.vocab_itos = ex.vocab_itos = vocab.itos  # words in reprs, tokens by word
+    return model, vocab, cfg, ex

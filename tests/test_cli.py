@@ -168,3 +168,25 @@ def test_help_states_each_default_once(command, capsys):
         text = " ".join(option.split())
         assert not any(f"(default: {v})" in text for v in ("None", "False", "")), text
         assert text.count("default") <= 1, text
+
+
+def test_a_shipped_model_opens_from_the_cli_without_its_corpus(tmp_path, capsys):
+    """The Gutenberg models ship their test examples: evaluate and find read those, never
+    the corpus, and score the model as the store's manifest says it was scored."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    model = root / "results" / "models" / "gutenberg-gru-s0"
+    if not (model / "model.json").is_file():
+        pytest.skip("no shipped models here")
+    entry = json.loads((model.parent / "manifest.json").read_text())["gutenberg-gru-s0"]
+    missing = str(tmp_path / "no-corpora-here")
+    assert main(["evaluate", str(model), "--data-dir", missing]) == 0
+    out = capsys.readouterr().out
+    assert f"positioning accuracy {100 * entry['test_accuracy']:.2f} %" in out and f"({entry['n_test']} examples" in out
+    assert main(["find", str(model), "--hypothesis", "storing", "--token", "the", "--n-perm", "99",
+                 "--data-dir", missing, "--limit", "500"]) == 0
+    assert "stage 2 (IG) kept" in capsys.readouterr().out
+    assert main(["evaluate", str(model), "--split", "val", "--data-dir", missing]) == 2  # val needs the corpus
+    assert "no-corpora-here" in capsys.readouterr().err

@@ -8,8 +8,10 @@ minutes, is checked) in the test suite, and the generated tables equal their sou
   (paths relative to the project's root), and only while one of them is absent.
 * Shell blocks (```console: the lines after ``$ ``; ```bash / ```sh: every line):
   ``neuronstats …`` and ``python -m neuronstats …`` are parsed by the package's own
-  argparse parser without running (``--help`` and ``--version`` do run), their study and
-  config files must exist, and no example writes over committed results; ``tox -e NAME``
+  argparse parser (``--help`` and ``--version`` run; so do ``evaluate``, ``record``,
+  ``sweep`` and ``find`` on a model the project ships with its test examples: seconds
+  each, no corpus read), their study and config files must exist, and no example writes
+  over committed results; ``tox -e NAME``
   must name an environment of tox.ini; ``pip install`` may name only the project's
   extras; ``python analyses/readme_tables.py …`` runs (``--update`` on a copy, which
   must already be up to date); any other command fails the test, so that nothing in a
@@ -194,9 +196,12 @@ def run_cli(argv: list[str]) -> str:
     from neuronstats import cli
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exc:
-        cli.main(argv)
-    assert exc.value.code == 0, f"`neuronstats {shlex.join(argv)}` exited {exc.value.code}"
+    try:
+        with contextlib.redirect_stdout(out):
+            code = cli.main(argv)  # a command returns its exit status; --help and --version exit
+    except SystemExit as exc:
+        code = exc.code
+    assert code in (0, None), f"`neuronstats {shlex.join(argv)}` exited {code}"
     return out.getvalue()
 
 
@@ -207,7 +212,7 @@ def _inside_results(path: str) -> str | None:
     return str(Path("results") / p.relative_to(results)) if p == results or results in p.parents else None
 
 
-def check_neuronstats(argv: list[str]) -> None:
+def check_neuronstats(argv: list[str], tmp: Path | None = None) -> None:
     a = parse_cli(argv)
     if a is None or {"-h", "--help", "--version"} & set(argv):
         assert run_cli(argv).strip(), f"`neuronstats {shlex.join(argv)}` printed nothing"
@@ -230,6 +235,37 @@ def check_neuronstats(argv: list[str]) -> None:
             assert inside is None, f"`neuronstats {shlex.join(argv)}` writes into the committed {inside}"
     if cmd == "find" and a.token and "synthetic" in Path(a.model).name:
         assert re.fullmatch(r"s\d+", a.token), f"the synthetic corpus's words are s0, s1, …, not {a.token!r}"
+    if cmd in RUN_ON_SHIPPED and tmp is not None:
+        run_on_shipped(argv, a, tmp)
+
+
+RUN_ON_SHIPPED = ("evaluate", "record", "sweep", "find")  # seconds each on a shipped model's shipped examples
+_RAN: set[str] = set()
+
+
+def run_on_shipped(argv: list[str], a: argparse.Namespace, tmp: Path) -> None:
+    """Run a model command as written where its model is one the project ships with its
+    test examples (no corpus read): once per distinct command, its ``--out`` in ``tmp``."""
+    from neuronstats.model.store import shipped_examples
+
+    run = (ROOT / a.model).resolve()
+    store = (ROOT / "results" / "models").resolve()
+    if run.parent != store or getattr(a, "split", "test") != "test" or shipped_examples(store, run.name) is None:
+        return
+    argv = list(argv)
+    if getattr(a, "out", None):
+        argv[argv.index(a.out)] = str(tmp / Path(a.out).name)
+    key = shlex.join(argv)
+    if key in _RAN:
+        return
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        printed = run_cli(argv)
+    finally:
+        os.chdir(cwd)
+    assert printed.strip(), f"`neuronstats {key}` printed nothing"
+    _RAN.add(key)
 
 
 def tox_envs() -> set[str]:
@@ -304,9 +340,9 @@ def check_command(command: str, env: dict, tmp: Path) -> None:
     head, rest = tokens[0], tokens[1:]
     python = head in ("python", "python3")
     if head == "neuronstats":
-        check_neuronstats(rest)
+        check_neuronstats(rest, tmp)
     elif python and rest[:2] == ["-m", "neuronstats"]:
-        check_neuronstats(rest[2:])
+        check_neuronstats(rest[2:], tmp)
     elif head == "pip" or (python and rest[:2] == ["-m", "pip"]):
         check_pip(rest if head == "pip" else rest[2:])
     elif head == "tox":
