@@ -114,7 +114,7 @@ def _detectable(row) -> str:
         return ""
     se = (row.ci_high - row.ci_low) / (2 * stats.norm.ppf(0.975))
     d = se * (stats.norm.ppf(0.975) + stats.norm.ppf(0.8))
-    size = f"{100 * d:.1f} pp" if unit_of(str(getattr(row, "statistic", ""))) == "%" else f"{d:.3g}"
+    size = f"{100 * d:.1f} pp" if unit_of(str(getattr(row, "statistic", ""))) in ("%", "pp") else f"{d:.3g}"
     return f"; its test would detect a difference of about {size} " \
            f"from the control with 80 % power"
 

@@ -49,7 +49,8 @@ def missing(x) -> bool:
 
 
 def value(x, unit: str, bare: bool = False) -> str:
-    """``x`` in ``unit`` (see :func:`unit_of`); ``bare`` leaves the unit's sign off."""
+    """``x`` in ``unit`` (see :func:`unit_of`); ``bare`` leaves the unit's symbol off (a pp
+    value keeps its sign)."""
     if missing(x):
         return "–"
     if unit == "%":
