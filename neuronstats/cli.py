@@ -91,8 +91,9 @@ def main(argv=None) -> int:
                    "trained GRUs (as `neuronstats sensitivity`; its jobs share the workers with the findings')")
     r.add_argument("--export-models", action="store_true", help="copy the study's trained models from the cache into "
                    "its model store (the study file's `models`), replacing older ones of the same name, and the "
-                   "held-out test examples of datasets with ship_test_examples = true (store/examples); trains "
-                   "nothing")
+                   "held-out test examples of datasets with ship_test_examples = true (store/examples) and the last "
+                   "checkpoint of each model still training (store/unfinished, resumed from on another machine); "
+                   "trains nothing")
     r.add_argument("--seeds", default="", help="run on these of the study's seeds only, e.g. 0,1,2 (the report "
                    "says what was left out)")
     r.add_argument("--cells", default="", help="run on these of the study's cells only, e.g. gru")

@@ -161,10 +161,13 @@ def cmd_replicate(a) -> int:
                              cells=a.cells.split(",") if a.cells else None,
                              datasets=a.datasets.split(",") if a.datasets else None)
     if a.export_models:
-        exported, examples = export_cached(study, a.data_dir, a.cache_dir)
+        exported, examples, unfinished = export_cached(study, a.data_dir, a.cache_dir)
         for name, e in exported.items():
             print(f"{name}: {100 * e['test_accuracy']:.1f} %, {e['bytes'] / 1e6:.1f} MB -> {study.models}/{name}")
         print(f"{len(exported)} model(s) exported to {study.models}")
+        for name, (epochs, path) in unfinished.items():
+            print(f"{name}: unfinished, its checkpoint after epoch {epochs} ({path.stat().st_size / 1e6:.1f} MB) "
+                  f"-> {path} (training resumes from it)")
         for ds, rel in examples.items():
             print(f"{ds}: held-out test examples -> {study.models}/{rel}")
         return 0

@@ -46,7 +46,7 @@ from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
 from neuronstats.hardware import one_thread
 from neuronstats.model.files import has_model
-from neuronstats.model.store import export_examples, export_model, find_in_store
+from neuronstats.model.store import CHECKPOINT, export_checkpoint, export_examples, export_model, find_in_store
 from neuronstats.model.train import (
     heldout_examples,
     load_model,
@@ -360,15 +360,16 @@ def train_study(study: Study, data_dir, cache_dir=None, log=None, client=None) -
     return out
 
 
-def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, dict]:
+def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, dict, dict]:
     """Copy the study's models that are trained (in the cache) into its model store, each
-    replacing the store's model of the same name; nothing is trained. Then
+    replacing the store's model of the same name, and the last checkpoint of each model
+    still training (so that another machine resumes it); nothing is trained. Then
     :func:`ship_examples`. Returns ``({name: manifest entry} of the models exported,
-    {dataset: examples file})``."""
+    {dataset: examples file}, {name: (epochs done, checkpoint path)} of the unfinished)``."""
     if not study.models:
         raise InputError("the study names no model store", path=study.source,
                          expected='a top-level models = "FOLDER" (relative to the study file)')
-    out = {}
+    out, unfinished = {}, {}
     for *_, cfg in study.runs():
         key = resolve_key(cfg, data_dir)
         if find_in_store(study.models, key) is not None:
@@ -376,7 +377,10 @@ def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, di
         run_dir = run_dir_for(cfg, cache_dir, key=key)
         if has_model(run_dir):
             out[cfg.name] = export_model(run_dir, study.models, cfg.name)
-    return out, ship_examples(study, data_dir, cache_dir)
+        elif (run_dir / CHECKPOINT).is_file():
+            path = export_checkpoint(run_dir, study.models)
+            unfinished[cfg.name] = (torch.load(path, weights_only=True)["state"]["epoch"], path)
+    return out, ship_examples(study, data_dir, cache_dir), unfinished
 
 
 def ship_examples(study: Study, data_dir=None, cache_dir=None) -> dict:

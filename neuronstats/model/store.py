@@ -11,6 +11,11 @@ Layout::
                                    held-out test examples, where their licence allows shipping
                                    them (the manifest entries of the dataset's models name the
                                    file and its digest): the models then open without the corpus
+    <store>/unfinished/<name>-<key>/checkpoint.pt
+                                   the last per-epoch checkpoint of a model still training (weights,
+                                   optimiser and early-stopping state): training on another machine
+                                   resumes from it instead of from scratch; removed when the
+                                   finished model is exported
 
 A model exported under a name that the store already holds replaces it: the store keeps
 one model per name (version control keeps the old ones). Training looks here first
@@ -30,6 +35,8 @@ from neuronstats.model.files import META, WEIGHTS, has_model, read_model, save_m
 
 MANIFEST = "manifest.json"
 EXAMPLES = "examples"
+UNFINISHED = "unfinished"
+CHECKPOINT = "checkpoint.pt"
 
 
 def read_manifest(store) -> dict:
@@ -82,7 +89,30 @@ def export_model(run_dir, store, name: str | None = None) -> dict:
     manifest = read_manifest(store)
     manifest[name] = entry
     io.write_json(store / MANIFEST, dict(sorted(manifest.items())))
+    for old in (store / UNFINISHED).glob(f"*-{metrics['model_key']}"):  # finished: its checkpoint is spent
+        shutil.rmtree(old)
+    if (store / UNFINISHED).is_dir() and not any((store / UNFINISHED).iterdir()):
+        (store / UNFINISHED).rmdir()
     return entry
+
+
+def export_checkpoint(run_dir, store) -> Path:
+    """Copy the last per-epoch checkpoint of a model still training (its cache folder
+    ``run_dir``, named ``<name>-<key>``) into ``<store>/unfinished/``, replacing an older
+    one, so that training resumes from it on a machine without this cache. Returns the
+    copy's path."""
+    run_dir = Path(run_dir)
+    target = Path(store) / UNFINISHED / run_dir.name / CHECKPOINT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    io.copy_file(run_dir / CHECKPOINT, target)
+    return target
+
+
+def unfinished_checkpoint(store, key: str) -> Path | None:
+    """The checkpoint the store carries for the unfinished model with content key ``key``,
+    or None."""
+    found = sorted((Path(store) / UNFINISHED).glob(f"*-{key}/{CHECKPOINT}"))
+    return found[0] if found else None
 
 
 def export_examples(store, names: list, examples, dataset: str) -> str:

@@ -45,7 +45,7 @@ from neuronstats.hardware import keep_freed_memory, matmul_ceiling
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.files import has_model, model_file, read_model, save_model
 from neuronstats.model.seq2seq import Seq2Seq
-from neuronstats.model.store import find_in_store
+from neuronstats.model.store import CHECKPOINT, find_in_store, unfinished_checkpoint
 from neuronstats.vocab import Vocab
 
 logger = logging.getLogger(__name__)
@@ -231,7 +231,9 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     The run folder is keyed by the config and the data's content, so the same config
     trains once; a killed run resumes from its last epoch's checkpoint. ``store``: a
     folder of shipped models (:mod:`neuronstats.model.store`, e.g. ``results/models``)
-    searched by content key before the cache; a model found there is never retrained.
+    searched by content key before the cache; a model found there is never retrained,
+    and a run the store carries unfinished resumes from its checkpoint
+    (:func:`~neuronstats.model.store.export_checkpoint`).
 
     Examples
     --------
@@ -255,10 +257,10 @@ def train(cfg: RunConfig, data_dir=None, cache_dir=None, progress: bool = True,
     with io.exclusive(run_dir.parent / f".{key}.lock"):  # one trainer per model (content key), across processes
         if has_model(run_dir):  # another process finished it while we waited
             return load_trained(run_dir, dataset=dataset, data_dir=data_dir)
-        return _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log)
+        return _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log, store)
 
 
-def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log) -> TrainResult:
+def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, dataset, log, store) -> TrainResult:
     _set_threads(cfg)
     device = resolve_device(cfg.train.device)
     ds = dataset or prepare(cfg.data, data_dir, cache_dir=cache_dir, vocab=parent.vocab if parent else None)
@@ -273,7 +275,10 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
 
     state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0,
              "curve": [], "pairs_seen": 0}
-    ckpt = run_dir / "checkpoint.pt"
+    ckpt = run_dir / CHECKPOINT
+    if not ckpt.exists() and store is not None and (carried := unfinished_checkpoint(store, key)) is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)  # the store carries this run's checkpoint from another machine
+        io.copy_file(carried, ckpt)
     if not ckpt.exists() and (shorter := _shorter_run(cfg, run_dir.parent, dkey, parent.key if parent else "")):
         run_dir.mkdir(parents=True, exist_ok=True)
         io.copy_file(shorter / CONTINUE, ckpt)

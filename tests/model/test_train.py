@@ -63,6 +63,37 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     assert not (run_dir / "checkpoint.pt").exists()
 
 
+def test_a_checkpoint_carried_in_the_store_resumes_on_a_fresh_cache(tmp_path, monkeypatch):
+    """A run killed on one machine, its checkpoint exported into the model store
+    (store/unfinished/), resumes on another machine's empty cache to the weights of an
+    uninterrupted run; exporting the finished model removes the spent checkpoint."""
+    from neuronstats.model.store import UNFINISHED, export_checkpoint, export_model, unfinished_checkpoint
+
+    cfg = tiny_config(max_epochs=3)
+    ref = train(cfg, cache_dir=tmp_path / "ref", progress=False)
+    real, calls = train_mod.batch_loss, {"n": 0}
+
+    def dying(*a, **k):
+        calls["n"] += 1
+        if calls["n"] > 12:  # a little into epoch 2
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(train_mod, "batch_loss", dying)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, cache_dir=tmp_path / "a", progress=False)
+    store = tmp_path / "store"
+    carried = export_checkpoint(train_mod.run_dir_for(cfg, tmp_path / "a"), store)
+    assert unfinished_checkpoint(store, ref.key) == carried
+    monkeypatch.setattr(train_mod, "batch_loss", real)
+    logs = []
+    resumed = train(cfg, cache_dir=tmp_path / "b", progress=False, log=logs.append, store=store)
+    assert any("resuming" in m and "after epoch 1" in m for m in logs)
+    assert torch.equal(_weights(ref.model), _weights(resumed.model))
+    export_model(resumed.run_dir, store)
+    assert unfinished_checkpoint(store, ref.key) is None and not (store / UNFINISHED).exists()
+
+
 def test_checkpoint_with_other_vocabulary_is_a_clear_error(tmp_path):
     cfg = tiny_config()
     res = train(cfg, cache_dir=tmp_path, progress=False)
