@@ -81,6 +81,12 @@ def _val(x: float, row) -> str:
     return value(x, unit_of(str(getattr(row, "statistic", ""))))
 
 
+def _margin(margin: float, row) -> str:
+    """The ledger's margin in the unit of ``row``'s statistic: 5 pp for a rate or share,
+    0.05 in the statistic's own units for anything else (a gate mean, a correlation)."""
+    return f"{100 * margin:.0f} pp" if unit_of(str(getattr(row, "statistic", ""))) in ("%", "pp") else f"{margin:.3g}"
+
+
 def _one(row) -> str:
     """The row's estimate and CI as data (the ledger's ``per_row``; shown in their unit by the report)."""
     return f"{row.estimate:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
@@ -144,12 +150,12 @@ def _judge_row(claim, row, base, vs, baseline_ran: bool, margin: float) -> tuple
         p = claim.paper_value
         if row.ci_low >= p - margin or row.estimate >= p:
             level = f"{_ci_text(row)} is not " \
-                    f"below the paper's {_val(p, row)} by more than {100 * margin:.0f} pp"
+                    f"below the paper's {_val(p, row)} by more than {_margin(margin, row)}"
         elif row.ci_high < p - margin:
             return LEVEL_BELOW, (f"{_ci_text(row)}"
-                                 f": below the paper's {_val(p, row)} by more than the {100 * margin:.0f} pp margin")
+                                 f": below the paper's {_val(p, row)} by more than the {_margin(margin, row)} margin")
         else:
-            return NOT_SUPPORTED, (f"{_ci_text(row)}: not shown to stay within {100 * margin:.0f} pp of "
+            return NOT_SUPPORTED, (f"{_ci_text(row)}: not shown to stay within {_margin(margin, row)} of "
                                    f"the paper's {_val(p, row)}")
         if not _rejects(row, "greater"):
             ctrl = f"random sets give {_val(row.null_mean, row)}"
@@ -172,9 +178,9 @@ def _judge_row(claim, row, base, vs, baseline_ran: bool, margin: float) -> tuple
         beyond = est > p if d == "greater" else est < p
         if not (in_ci or near or beyond):
             return LEVEL_BELOW, (f"{reason}; but {_ci_text(row)} vs the paper's {_val(p, row)} (outside our CI and "
-                                 f"the {100 * margin:.0f} pp margin)")
+                                 f"the {_margin(margin, row)} margin)")
         how = "inside our CI" if in_ci else ("exceeded" if beyond else
-                                             f"within the {100 * margin:.0f} pp margin, outside our CI")
+                                             f"within the {_margin(margin, row)} margin, outside our CI")
         reason += f"; the paper's {_val(p, row)}: {how}"
     return _untrained(SUPPORTED, reason, row, base, vs, d, baseline_ran)
 
@@ -189,7 +195,7 @@ def _level_only(claim, row, margin: float) -> tuple[str, str]:
     if in_ci or near or beyond:
         how = "inside our CI" if in_ci else ("beyond it in the claimed direction" if beyond else "within the margin")
         return SUPPORTED, f"{where}: {how} (a level without a control: no test)"
-    return LEVEL_BELOW, f"{where}: outside our CI and the {100 * margin:.0f} pp margin, on the side the claim " \
+    return LEVEL_BELOW, f"{where}: outside our CI and the {_margin(margin, row)} margin, on the side the claim " \
                         f"({d}) does not allow (a level without a control: no test)"
 
 

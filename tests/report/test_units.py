@@ -51,3 +51,15 @@ def test_every_committed_reason_states_its_estimate_as_the_tables_show_it():
             continue
         shown = value(float(m.group(2)), units.get(c.test_id, ""))
         assert shown in str(c.reason), (c.claim_id, shown, c.reason[:200])
+
+
+@pytest.mark.skipif(not (RESULTS / "claims.csv").is_file(), reason="no committed results")
+def test_a_claim_on_a_number_states_its_margin_in_the_numbers_units():
+    """The ledger's margin is 5 pp for a rate and 0.05 for a gate mean or a correlation: a
+    reason on a statistic that is no rate never speaks of percentage points."""
+    claims, summary = pd.read_csv(RESULTS / "claims.csv"), pd.read_csv(RESULTS / "summary.csv")
+    units = units_by_test(summary)
+    numbers = [c for c in claims.itertuples() if units.get(c.test_id) == "" and "margin" in str(c.reason)]
+    assert numbers, "no committed claim on a number mentions the margin: the test checks nothing"
+    for c in numbers:
+        assert " pp" not in str(c.reason), (c.claim_id, c.reason[:200])
