@@ -26,6 +26,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from neuronstats.paper import unit_matches
+from neuronstats.report.units import units_by_test, value, with_ci
 from neuronstats.stats.compare import compare_cells
 
 
@@ -80,17 +81,17 @@ def differences(base: Path, arm: Path) -> pd.DataFrame:
 
 
 def scale_table(folders: list[Path]) -> pd.DataFrame:
-    """One line per claim judged in every arm: ``<arm> estimate / ci / verdict`` columns,
-    ``moves`` (True where the verdicts differ between arms) and, for each arm after the
-    first, ``<arm> − <base> effect`` with its CI, Holm-adjusted p and ``differs``. Claims an
-    arm did not run (e.g. lyrics, LSTM) are left out of the comparison."""
+    """One line per claim judged in every arm: ``<arm> estimate / ci_low / ci_high /
+    verdict`` columns, ``moves`` (True where the verdicts differ between arms) and, for
+    each arm after the first, ``<arm> − <base> effect`` with its CI (``... ci_low``,
+    ``... ci_high``), Holm-adjusted p (``... p_holm``) and ``<arm> differs``. Claims an arm
+    did not run (e.g. lyrics, LSTM) are left out of the comparison."""
     wide = None
     for f in folders:
         c = pd.read_csv(f / "claims.csv")
         arm = label(f)
-        ci = c.apply(lambda r: "" if pd.isna(r.ci_low) else f"[{r.ci_low:.3g}, {r.ci_high:.3g}]", axis=1)
-        part = pd.DataFrame({"claim_id": c.claim_id, f"{arm} estimate": c.estimate, f"{arm} CI": ci,
-                             f"{arm} verdict": c.verdict})
+        part = pd.DataFrame({"claim_id": c.claim_id, f"{arm} estimate": c.estimate, f"{arm} ci_low": c.ci_low,
+                             f"{arm} ci_high": c.ci_high, f"{arm} verdict": c.verdict})
         part = part[~part[f"{arm} verdict"].isin(["not run"])]
         wide = part if wide is None else wide.merge(part, on="claim_id", how="inner")
     verdicts = [c for c in wide.columns if c.endswith(" verdict")]
@@ -99,12 +100,42 @@ def scale_table(folders: list[Path]) -> pd.DataFrame:
     for f in folders[1:]:
         d = differences(folders[0], f)
         name = f"{label(f)} − {base} effect"
-        d = d.assign(**{name: d.difference,
-                        f"{name} CI": [f"[{lo:.3g}, {hi:.3g}]" for lo, hi in zip(d.ci_low, d.ci_high)],
-                        f"{name} p_holm": d.p_holm, f"{label(f)} differs": d.differs})
-        wide = wide.merge(d[["claim_id", name, f"{name} CI", f"{name} p_holm", f"{label(f)} differs"]],
-                          on="claim_id", how="left")
+        d = d.rename(columns={"difference": name, "ci_low": f"{name} ci_low", "ci_high": f"{name} ci_high",
+                              "p_holm": f"{name} p_holm", "differs": f"{label(f)} differs"})
+        wide = wide.merge(d[["claim_id", name, f"{name} ci_low", f"{name} ci_high", f"{name} p_holm",
+                             f"{label(f)} differs"]], on="claim_id", how="left")
     return wide
+
+
+def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
+    """The scale table as Markdown, each value in its statistic's unit (neuronstats.report.units):
+    the paper's value, per arm the estimate [95 % CI] and verdict, then whether the verdict moves, then each
+    arm's effect minus the base's (Welch over seeds, Holm) where it was tested."""
+    arms = [label(f) for f in folders]
+    units, tests, paper = {}, {}, {}
+    for f in folders:
+        if (f / "summary.csv").is_file():
+            units.update(units_by_test(pd.read_csv(f / "summary.csv")))
+        c = pd.read_csv(f / "claims.csv").set_index("claim_id")
+        tests.update(c.test_id.dropna().to_dict())
+        if "paper_value" in c:
+            paper.update(c.paper_value.dropna().to_dict())
+    head = ["claim", "paper", *arms, "verdict moves", *(f"{a} − {arms[0]} effect (p_holm)" for a in arms[1:])]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in t.to_dict("records"):
+        u = units.get(tests.get(r["claim_id"], ""), "")
+        du = "pp" if u in ("%", "pp") else ""
+        cells = [r["claim_id"], value(paper[r["claim_id"]], u) if r["claim_id"] in paper else "direction"]
+        cells += [f"{with_ci(r[f'{a} estimate'], r[f'{a} ci_low'], r[f'{a} ci_high'], u)}: {r[f'{a} verdict']}"
+                  for a in arms]
+        cells.append("**yes**" if r["moves"] else "no")
+        for a in arms[1:]:
+            e = f"{a} − {arms[0]} effect"
+            cells.append("–" if pd.isna(r.get(e)) else
+                         f"{with_ci(r[e], r[f'{e} ci_low'], r[f'{e} ci_high'], du)} ({r[f'{e} p_holm']:.2g})"
+                         + (" **differs**" if r[f"{a} differs"] is True else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -112,15 +143,12 @@ def main(argv=None) -> int:
     p.add_argument("folders", nargs="+", help="results folders; the first is the base")
     p.add_argument("--out", default="results/scale")
     a = p.parse_args(argv)
-    t = scale_table([Path(f) for f in a.folders])
+    folders = [Path(f) for f in a.folders]
+    t = scale_table(folders)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     t.to_csv(out / "scale_table.csv", index=False, float_format="%.4g")
-    cols = list(t.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in r) + " |"
-              for r in t.itertuples(index=False)]
-    (out / "scale_table.md").write_text("\n".join(lines) + "\n")
+    (out / "scale_table.md").write_text(markdown(t, folders))
     moving = t[t.moves]
     print(f"{len(t)} claims judged in every arm; {len(moving)} move with size: " + ", ".join(moving.claim_id))
     for col in (c for c in t.columns if c.endswith(" differs")):
