@@ -187,18 +187,20 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
               cached_only: bool = False, prefix: str = ""):
     """Train every grid configuration (cached) and write curves.csv, runs.csv, curves.png
     and the learning curves (learning_curves.csv/png). ``grid_path`` may also be a study
-    TOML (its models). ``cached_only``: skip configurations not trained yet."""
+    TOML (its models, found in its model store or the cache). ``cached_only``: skip
+    configurations not trained yet."""
     out_dir = Path(out_dir)
     results = []
     curves = runs = pd.DataFrame()
+    store = model_store(grid_path)
     for cfg in load_configs(grid_path):
         if only and only not in cfg.name:
             continue
-        if cached_only and not has_model(run_dir_for(cfg, cache_dir, data_dir)):
+        if cached_only and not has_model(run_dir_for(cfg, cache_dir, data_dir, store=store)):
             logging.getLogger(__name__).info("%s: not trained yet, skipped", cfg.name)
             continue
         logging.getLogger(__name__).info("== %s (%s)", cfg.name, cfg.hash())
-        results.append(train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log))
+        results.append(train(cfg, data_dir=data_dir, cache_dir=cache_dir, progress=progress, log=log, store=store))
         lc = learning_curves_table(results)
         io.write_text(out_dir / f"{prefix}learning_curves.csv", lc.to_csv(index=False))
         plot_learning_curves(lc, out_dir / f"{prefix}learning_curves.png")
@@ -217,6 +219,12 @@ def run_bench(grid_path, data_dir, out_dir, cache_dir=None, only: str = "", log=
         io.write_text(out_dir / f"{prefix}runs.csv", runs.to_csv(index=False))
         plot_curves(curves, out_dir / f"{prefix}curves.png")
     return curves, runs
+
+
+def model_store(path):
+    """The model store a study TOML names (its shipped models), or None (a bench grid)."""
+    raw = read_toml(path, "a bench grid or a study TOML")
+    return (load_study(path).models or None) if "dataset" in raw else None
 
 
 def load_configs(path) -> list:

@@ -2,6 +2,7 @@
 points, and a study's models reported without training them."""
 
 import pandas as pd
+import pytest
 
 from neuronstats.bench import learning_curves_table, load_configs, run_bench
 from neuronstats.model.train import train
@@ -121,3 +122,20 @@ def test_the_dask_sweep_benchmark_runs_the_same_sweep_as_a_bare_task_and_as_run_
     assert list(t.allocator) == ["dask worker", "kept"]
     assert (t.examples == 60).all() and (t.seconds > 0).all()
     assert (t[t.allocator == "dask worker"].speedup == 1.0).all()
+
+
+def test_a_studys_shipped_models_are_reported_on_a_machine_without_its_cache(tmp_path, monkeypatch):
+    """bench train STUDY --cached-only reads the models the study's store ships: a fresh
+    clone reports their curves without training anything."""
+    from neuronstats.model import train as train_mod
+    from neuronstats.study import load_study, train_study
+    from tests.test_study import STUDY
+
+    text = 'models = "shipped"\n' + STUDY.replace("seeds = [0, 1]", "seeds = [0]").replace(
+        'cells = ["gru", "lstm"]', 'cells = ["gru"]')
+    (tmp_path / "s.toml").write_text(text)
+    train_study(load_study(tmp_path / "s.toml"), None, tmp_path / "cache", client=None)
+    assert (tmp_path / "shipped" / "synthetic-gru-s0").is_dir()
+    monkeypatch.setattr(train_mod, "batch_loss", lambda *a, **k: pytest.fail("retrained"))
+    _, runs = run_bench(tmp_path / "s.toml", None, tmp_path / "out", cache_dir=tmp_path / "fresh", cached_only=True)
+    assert list(runs.config) == ["synthetic-gru-s0"] and not (tmp_path / "fresh" / "models").exists()
