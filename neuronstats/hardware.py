@@ -1,16 +1,21 @@
 """What this machine can do: the ceiling that throughput ratios are measured against,
-the one-thread setting every study job runs under, and the allocator setting that
-training and the jobs run with."""
+the one-thread setting every study job runs under, the allocator setting that
+training and the jobs run with, and what decides its floating-point rounding."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import functools
+import platform
 import time
+from pathlib import Path
 
 import torch
 from threadpoolctl import threadpool_limits
+
+# the vector instruction sets BLAS, torch and numpy choose their kernels by (Linux's /proc/cpuinfo names)
+_SIMD = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "avx_vnni")
 
 # glibc's mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -69,3 +74,20 @@ def matmul_ceiling(n: int = 1024, repeats: int = 20, threads: int | None = None)
     finally:
         torch.set_num_threads(before)
     return 2 * n**3 / best / 1e9
+
+
+@functools.cache
+def arithmetic() -> str:
+    """What decides this machine's floating-point rounding, e.g. ``"x86_64 AVX512 (avx2
+    fma avx512f ... amx_tile)"``: the architecture, torch's kernel level and the vector
+    instruction sets that MKL, OpenBLAS and numpy dispatch on. With the same library
+    versions, two machines with the same string compute the same bits; on another, sums
+    are ordered differently, floats differ in their last digits, and a near-tie (which
+    neuron RFE drops, which examples a threshold keeps) can go the other way. Every
+    results folder's manifest records it."""
+    flags: set = set()
+    with contextlib.suppress(OSError):
+        line = next((x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("flags")), "")
+        flags = set(line.partition(":")[2].split())
+    simd = " ".join(f for f in _SIMD if f in flags)
+    return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}" + (f" ({simd})" if simd else "")

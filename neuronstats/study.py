@@ -44,7 +44,7 @@ from neuronstats.findings import registry
 from neuronstats.findings.context import Context
 from neuronstats.findings.run import compare_rows, run_finding
 from neuronstats.findings.settings import OPTIONS, SETTINGS, FindingsConfig
-from neuronstats.hardware import one_thread
+from neuronstats.hardware import arithmetic, one_thread
 from neuronstats.model.files import has_model
 from neuronstats.model.store import CHECKPOINT, export_checkpoint, export_examples, export_model, find_in_store
 from neuronstats.model.train import (
@@ -507,8 +507,8 @@ def run_study(study: Study, data_dir, out_dir, cache_dir=None, log=None, progres
                 "paper_datasets": {ds: study.paper_dataset(ds) for ds in study.datasets},
                 "subset_of": study.subset_of, "coverage": study.coverage(),
                 "analysis": dataclasses.asdict(study.analysis), "git_commit": _git_commit(),
-                "versions": _versions(), "models": {k: {f: v for f, v in t.items() if f != "run_dir"}
-                                                    for k, t in trained.items()},
+                "versions": _versions(), "arithmetic": arithmetic(),
+                "models": {k: {f: v for f, v in t.items() if f != "run_dir"} for k, t in trained.items()},
                 "findings": {f"{ds}-{cell}-{name}": {"seconds": r["seconds"], "key": r["key"]}
                              for (ds, cell), res in results.items() for name, r in res.items()
                              if not name.startswith("_")},
