@@ -120,8 +120,18 @@ def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
         tests.update(c.test_id.dropna().to_dict())
         if "paper_value" in c:
             paper.update(c.paper_value.dropna().to_dict())
+    moving = ", ".join(t.claim_id[t.moves]) or "none"
+    intro = [f"Each claim judged in every arm ({len(t)}): the paper's value, then per arm (hidden size, "
+             f"vocabulary) the estimate [95 % CI] and verdict. The base is {arms[0]}.", "",
+             f"**Verdicts that move with size:** {moving}."]
+    for a in arms[1:]:
+        col = t[f"{a} differs"].fillna(False).astype(bool) if f"{a} differs" in t else pd.Series(False, t.index)
+        tested = int(t[f"{a} differs"].notna().sum()) if f"{a} differs" in t else 0
+        intro += ["", f"**Effects that differ between {a} and {arms[0]}** (each seed's effect over its control, "
+                     f"Welch over seeds, Holm over the {tested} claims tested): "
+                     f"{', '.join(t.claim_id[col]) or 'none'}."]
     head = ["claim", "paper", *arms, "verdict moves", *(f"{a} − {arms[0]} effect (p_holm)" for a in arms[1:])]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [*intro, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in t.to_dict("records"):
         u = units.get(tests.get(r["claim_id"], ""), "")
         du = "pp" if u in ("%", "pp") else ""

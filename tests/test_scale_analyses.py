@@ -50,7 +50,9 @@ def test_scale_table_puts_arms_side_by_side_and_names_the_claims_that_move(tmp_p
     assert t["b differs"].to_dict() == {"c1": True, "c2": False}
     assert t.loc["c1", "b − a effect"] == pytest.approx(0.3033, abs=1e-3)
     md = mod.markdown(t.reset_index(), [tmp_path / "a", tmp_path / "b"]).splitlines()
-    assert md[0] == "| claim | paper | a | b | verdict moves | b − a effect (p_holm) |"
+    assert "| claim | paper | a | b | verdict moves | b − a effect (p_holm) |" in md
+    assert "**Verdicts that move with size:** c2." in md
+    assert any(line.startswith("**Effects that differ between b and a**") and line.endswith(": c1.") for line in md)
     c2 = next(line for line in md if line.startswith("| c2 "))
     assert "| 0.5 [0.4, 0.6]: not supported | 0.5 [0.4, 0.6]: supported | **yes** |" in c2
     assert "**differs**" in next(line for line in md if line.startswith("| c1 "))
