@@ -143,7 +143,7 @@ def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
             e = f"{a} − {arms[0]} effect"
             cells.append("–" if pd.isna(r.get(e)) else
                          f"{with_ci(r[e], r[f'{e} ci_low'], r[f'{e} ci_high'], du)} ({r[f'{e} p_holm']:.2g})"
-                         + (" **differs**" if r[f"{a} differs"] is True else ""))
+                         + (" **differs**" if pd.notna(r[f"{a} differs"]) and bool(r[f"{a} differs"]) else ""))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -378,8 +378,13 @@ def export_cached(study: Study, data_dir=None, cache_dir=None) -> tuple[dict, di
         if has_model(run_dir):
             out[cfg.name] = export_model(run_dir, study.models, cfg.name)
         elif (run_dir / CHECKPOINT).is_file():
-            path = export_checkpoint(run_dir, study.models)
-            unfinished[cfg.name] = (torch.load(path, weights_only=True)["state"]["epoch"], path)
+            try:
+                path = export_checkpoint(run_dir, study.models)
+            except FileNotFoundError:  # the trainer finished (and removed it) meanwhile
+                if has_model(run_dir):
+                    out[cfg.name] = export_model(run_dir, study.models, cfg.name)
+                continue
+            unfinished[cfg.name] = (torch.load(path, map_location="cpu", weights_only=True)["state"]["epoch"], path)
     return out, ship_examples(study, data_dir, cache_dir), unfinished
 
 

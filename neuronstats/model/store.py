@@ -105,6 +105,10 @@ def export_checkpoint(run_dir, store) -> Path:
     target = Path(store) / UNFINISHED / run_dir.name / CHECKPOINT
     target.parent.mkdir(parents=True, exist_ok=True)
     io.copy_file(run_dir / CHECKPOINT, target)
+    key = run_dir.name.rsplit("-", 1)[-1]
+    for other in (Path(store) / UNFINISHED).glob(f"*-{key}"):  # the same run under an older name
+        if other != target.parent:
+            shutil.rmtree(other)
     return target
 
 

@@ -41,7 +41,7 @@ from neuronstats.data.cache import cache_root, data_key, prepare
 from neuronstats.data.examples import Dataset
 from neuronstats.errors import InputError
 from neuronstats.examples import Examples
-from neuronstats.hardware import keep_freed_memory, matmul_ceiling
+from neuronstats.hardware import arithmetic, keep_freed_memory, matmul_ceiling
 from neuronstats.model.decode import positioning_accuracy
 from neuronstats.model.files import has_model, model_file, read_model, save_model
 from neuronstats.model.seq2seq import Seq2Seq
@@ -276,8 +276,9 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
     state = {"epoch": 0, "best_val": float("inf"), "best_state": None, "bad": 0, "history": [], "elapsed": 0.0,
              "curve": [], "pairs_seen": 0}
     ckpt = run_dir / CHECKPOINT
-    if not ckpt.exists() and store is not None and (carried := unfinished_checkpoint(store, key)) is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)  # the store carries this run's checkpoint from another machine
+    carried = unfinished_checkpoint(store, key) if store is not None else None
+    if carried is not None and _epochs_done(carried) > (_epochs_done(ckpt) if ckpt.exists() else -1):
+        run_dir.mkdir(parents=True, exist_ok=True)  # the store carries this run further, from another machine
         io.copy_file(carried, ckpt)
     if not ckpt.exists() and (shorter := _shorter_run(cfg, run_dir.parent, dkey, parent.key if parent else "")):
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -290,6 +291,10 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
         opt.load_state_dict(saved["optim"])
         state = {"curve": [], "pairs_seen": 0, **saved["state"]}
         _log(log, f"resuming {run_dir.name} after epoch {state['epoch']}")
+        before = {h.get("arithmetic") for h in state["history"]} - {None, arithmetic()}
+        if before:
+            _log(log, f"warning: {run_dir.name}'s earlier epochs ran on {', '.join(sorted(before))}, this machine "
+                      f"is {arithmetic()}: its weights will not match a run on one machine bit for bit")
     run_dir.mkdir(parents=True, exist_ok=True)
     io.write_text(run_dir / "config.toml", dump_config(cfg))
 
@@ -348,7 +353,7 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
             "epoch": state["epoch"], "train_loss": tot / max(ntok, 1), "val_loss": val,
             "val_accuracy": acc, "minutes": state["elapsed"] / 60, "tokens_per_s": ntok / secs,
             "padding_fraction": pad_tok / max(pad_tok + ntok, 1), "pairs_seen": seen,
-            "lr": cfg.train.lr * cfg.train.lr_decay**epoch, "n_train": len(ex)})
+            "lr": cfg.train.lr * cfg.train.lr_decay**epoch, "n_train": len(ex), "arithmetic": arithmetic()})
         h = state["history"][-1]
         _log(log, f"{cfg.name} epoch {h['epoch']}: train {h['train_loss']:.3f} val {val:.3f} "
                   f"acc {acc:.3f} ({h['minutes']:.1f} min, {h['tokens_per_s']:.0f} tok/s)")
@@ -391,6 +396,11 @@ def _train(cfg, run_dir, key, dkey, parent, data_dir, cache_dir, progress, datas
         ckpt.unlink(missing_ok=True)
     return TrainResult(cfg, run_dir, model, ds.vocab, state["history"], test, device_description(device),
                        stopped, state["elapsed"], key, ceiling)
+
+
+def _epochs_done(checkpoint: Path) -> int:
+    """The epochs a per-epoch checkpoint has trained."""
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)["state"]["epoch"]
 
 
 def _shorter_run(cfg: RunConfig, models: Path, data_key: str, parent_key: str) -> Path | None:

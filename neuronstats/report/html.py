@@ -495,7 +495,8 @@ def build_report(results_dir, floor: float = 0.90, margin: float = 0.05) -> dict
              f"<h1>The paper's claims, tested: {_esc(study)}</h1>",
              f"<p>Study file {_esc(manifest.get('study_file', '?'))}, commit {_esc(manifest.get('git_commit', '?'))}; "
              f"{len(claims)} claims of Lee et al. (2023). Verdict rules: see docs/statistics.md (section "
-             f"'Verdicts'); accuracy floor {100 * floor:.0f} %, level margin ±{100 * margin:.0f} pp. Fractions are "
+             f"'Verdicts'); accuracy floor {100 * floor:.0f} %, level margin ±{100 * margin:.0f} pp on rates "
+             f"(±{margin:g} on other statistics). Fractions are "
              "shown as %, differences of fractions in percentage points (pp).</p>"]
     if manifest.get("coverage"):
         parts.append(f"<p><b>Part of the study:</b> {_esc(manifest['coverage'])}.</p>")

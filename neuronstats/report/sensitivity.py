@@ -4,7 +4,7 @@ changes under one of them.
 
 Readings judged from the stats rows alone (no model needed):
 
-* ``margin``: the level margin at 2, 5 (the study's) and 10 pp;
+* ``margin``: the level margin at 0.02, 0.05 (the study's) and 0.10 (2, 5 and 10 pp on rates);
 * ``respectively``: §3's "98.5 % and 98.1 % respectively on the two datasets" read in the
   order the paper introduces them (Gutenberg, Lyrics Freak; the study's reading) and in
   its Table 1's order (Lyrics Freak first).
@@ -40,7 +40,7 @@ def _lines(claims: pd.DataFrame, reading: str, value: str, study: bool) -> pd.Da
 
 def margin_readings(summary: pd.DataFrame, floor: float = 0.90, study_margin: float = 0.05) -> pd.DataFrame:
     """Every claim's verdict at each level margin of :data:`MARGINS`."""
-    return pd.concat([_lines(ledger(summary, floor=floor, margin=m), "margin", f"{100 * m:.0f} pp",
+    return pd.concat([_lines(ledger(summary, floor=floor, margin=m), "margin", f"{m:.2f} ({100 * m:.0f} pp)",
                              abs(m - study_margin) < 1e-12) for m in MARGINS], ignore_index=True)
 
 

@@ -94,6 +94,39 @@ def test_a_checkpoint_carried_in_the_store_resumes_on_a_fresh_cache(tmp_path, mo
     assert unfinished_checkpoint(store, ref.key) is None and not (store / UNFINISHED).exists()
 
 
+def test_a_resumed_run_takes_the_further_of_its_own_and_the_carried_checkpoint(tmp_path, monkeypatch):
+    from neuronstats.model.store import export_checkpoint
+
+    cfg = tiny_config(max_epochs=4)
+    real = train_mod.batch_loss
+
+    def kill_after(n_batches, cache):
+        calls = {"n": 0}
+
+        def dying(*a, **k):
+            calls["n"] += 1
+            if calls["n"] > n_batches:
+                raise KeyboardInterrupt
+            return real(*a, **k)
+
+        monkeypatch.setattr(train_mod, "batch_loss", dying)
+        with pytest.raises(KeyboardInterrupt):
+            train(cfg, cache_dir=cache, progress=False)
+        monkeypatch.setattr(train_mod, "batch_loss", real)
+        return train_mod.run_dir_for(cfg, cache)
+
+    store = tmp_path / "store"
+    export_checkpoint(kill_after(21, tmp_path / "a"), store)  # about 9 batches an epoch: 2 epochs done
+    kill_after(12, tmp_path / "b")  # 1 epoch done here
+    logs = []
+    train(cfg, cache_dir=tmp_path / "b", progress=False, log=logs.append, store=store)
+    assert any("resuming" in m and "after epoch 2" in m for m in logs)
+    kill_after(30, tmp_path / "c")  # 3 epochs done here: the store's 2 are not taken
+    logs = []
+    train(cfg, cache_dir=tmp_path / "c", progress=False, log=logs.append, store=store)
+    assert any("resuming" in m and "after epoch 3" in m for m in logs)
+
+
 def test_checkpoint_with_other_vocabulary_is_a_clear_error(tmp_path):
     cfg = tiny_config()
     res = train(cfg, cache_dir=tmp_path, progress=False)
