@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from neuronstats.paper import unit_matches
+from neuronstats.paper import claims, unit_matches
 from neuronstats.report.units import units_by_test, value, with_ci
 from neuronstats.stats.compare import compare_cells
 
@@ -107,12 +107,21 @@ def scale_table(folders: list[Path]) -> pd.DataFrame:
     return wide
 
 
+def _paper(claim_id: str, paper: dict, known: pd.DataFrame, unit: str) -> str:
+    """The paper's value of a claim: its number, its range (a no-effect claim), or its direction."""
+    if claim_id in paper:
+        return value(paper[claim_id], unit)
+    if claim_id in known.index and pd.notna(known.loc[claim_id, "low"]) and pd.notna(known.loc[claim_id, "high"]):
+        return f"{value(known.loc[claim_id, 'low'], unit, True)}–{value(known.loc[claim_id, 'high'], unit)}"
+    return f"direction ({known.loc[claim_id, 'direction']})" if claim_id in known.index else "direction"
+
+
 def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
     """The scale table as Markdown, each value in its statistic's unit (neuronstats.report.units):
     the paper's value, per arm the estimate [95 % CI] and verdict, then whether the verdict moves, then each
     arm's effect minus the base's (Welch over seeds, Holm) where it was tested."""
     arms = [label(f) for f in folders]
-    units, tests, paper = {}, {}, {}
+    units, tests, paper, known = {}, {}, {}, claims().set_index("claim_id")
     for f in folders:
         if (f / "summary.csv").is_file():
             units.update(units_by_test(pd.read_csv(f / "summary.csv")))
@@ -135,7 +144,7 @@ def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
     for r in t.to_dict("records"):
         u = units.get(tests.get(r["claim_id"], ""), "")
         du = "pp" if u in ("%", "pp") else ""
-        cells = [r["claim_id"], value(paper[r["claim_id"]], u) if r["claim_id"] in paper else "direction"]
+        cells = [r["claim_id"], _paper(r["claim_id"], paper, known, u)]
         cells += [f"{with_ci(r[f'{a} estimate'], r[f'{a} ci_low'], r[f'{a} ci_high'], u)}: {r[f'{a} verdict']}"
                   for a in arms]
         cells.append("**yes**" if r["moves"] else "no")
