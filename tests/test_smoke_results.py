@@ -164,3 +164,15 @@ def test_every_pooled_claim_finds_its_pooled_row(smoke_rerun):
     missing = [c.claim_id for c in claims().itertuples() if c.unit == "pooled"
                and not any(unit_matches(c.unit, str(u)) for u in trained.unit[trained.test_id == c.test_id])]
     assert not missing, f"claims without a pooled row in the smoke study: {missing}"
+
+
+def test_ci_pins_the_library_versions_results_smoke_was_computed_with():
+    """CI installs through .ci/constraints.txt; pinned to the committed smoke run's versions,
+    the byte-for-byte comparison above runs in CI instead of skipping on a patch release."""
+    lines = [line.split("#")[0].strip() for line in (ROOT / ".ci" / "constraints.txt").read_text().splitlines()]
+    pins = {name.replace("scikit-learn", "sklearn"): pin for name, pin in (line.split("==") for line in lines if line)}
+    versions = json.loads((COMMITTED / "manifest.json").read_text())["versions"]
+    recorded = {name: v.split("+")[0] for name, v in versions.items() if name not in ("neuronstats", "python")}
+    assert set(recorded) <= set(pins), f"not pinned in .ci/constraints.txt: {sorted(set(recorded) - set(pins))}"
+    differ = {name: (pins[name], v) for name, v in recorded.items() if pins[name] != v}
+    assert not differ, f"(pin in .ci/constraints.txt, version in results/smoke/manifest.json): {differ}"
