@@ -21,3 +21,12 @@ def test_paper_scale_gpu_script_trains_exports_and_reports_at_a_tiny_size(tmp_pa
 
     for key in runs.model_key:
         assert find_in_store(tmp_path / "models", key) is not None
+    # the study it writes finds every model it trained in its store, by the key replicate computes
+    from neuronstats.model.train import resolve_key
+    from neuronstats.study import load_study
+
+    study = load_study(tmp_path / "study.toml")
+    assert study.models == str((tmp_path / "models").resolve())
+    keys = [resolve_key(cfg) for *_, cfg in study.runs()]
+    assert keys == list(runs.model_key)
+    assert all(find_in_store(study.models, k) is not None for k in keys)
