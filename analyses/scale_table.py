@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from neuronstats.paper import claims, unit_matches
@@ -52,40 +53,58 @@ def seed_effects(folder: Path) -> pd.DataFrame:
     return out.assign(dataset=out.dataset.map(lambda d: paper.get(d, d)))
 
 
-def differences(base: Path, arm: Path) -> pd.DataFrame:
-    """Per claim judged in both folders (on one dataset, cell and row): the arm's seed
-    effects minus the base's (difference of means, Welch's 95 % CI and p over seeds),
-    Holm over the claims."""
+def differences(base: Path, arm: Path, alpha: float = 0.05) -> pd.DataFrame:
+    """Per claim judged in both folders (on one cell and row; a claim pooled over datasets,
+    e.g. "gutenberg+lyrics", on the datasets the folders ran): the arm's seed effects minus
+    the base's. Difference of means, Welch's p over seeds, Holm over the claims; its CI is
+    Welch's at the simultaneous level 1 − α/m (Bonferroni over the m claims tested, so
+    that a CI excluding 0 is a difference at the family's α), and ``single_ci_low/high``
+    the unadjusted 95 % CI. ``tested`` is False, with a ``reason``, where a claim has no
+    seed effects to compare or no verdict in either folder (a quantity fixed by the method)."""
     cb, ca = pd.read_csv(base / "claims.csv"), pd.read_csv(arm / "claims.csv")
     eb, ea = seed_effects(base), seed_effects(arm)
-    rows = []
+    rows, seeds = [], []
     judged = ca[~ca.verdict.isin(["not run"])].set_index("claim_id")
     for c in cb[~cb.verdict.isin(["not run"])].itertuples():
         if c.claim_id not in judged.index or pd.isna(c.test_id) or "," in str(c.dataset):
             continue
-        vb, va = (e[(e.dataset == c.dataset) & (e.cell == c.cell) & (e.test_id == c.test_id)
+        vb, va = (e[e.dataset.isin(str(c.dataset).split("+")) & (e.cell == c.cell) & (e.test_id == c.test_id)
                     & e.unit.astype(str).map(lambda u, cu=c.unit: unit_matches(cu, u))].effect.to_numpy(float)
                   for e in (eb, ea))  # a claim's unit names its row as the ledger does ("pooled", "'i'")
-        if len(vb) < 2 or len(va) < 2:
+        fixed = [v for v in (c.verdict, judged.loc[c.claim_id, "verdict"]) if str(v).startswith("no verdict")]
+        if fixed or len(vb) < 2 or len(va) < 2:  # a quantity the method fixes is no effect to compare
+            rows.append({"claim_id": c.claim_id, "tested": False, "n_arm": len(va), "n_base": len(vb),
+                         "reason": fixed[0].removeprefix("no verdict: ") if fixed else "no per-seed statistic"})
             continue
         r = compare_cells(list(va), list(vb))
-        rows.append({"claim_id": c.claim_id, "difference": r.difference, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                     "p_value": r.p_value, "n_arm": len(va), "n_base": len(vb)})
-    out = pd.DataFrame(rows, columns=["claim_id", "difference", "ci_low", "ci_high", "p_value", "n_arm", "n_base"])
+        rows.append({"claim_id": c.claim_id, "tested": True, "difference": r.difference, "p_value": r.p_value,
+                     "single_ci_low": r.ci_low, "single_ci_high": r.ci_high, "n_arm": len(va), "n_base": len(vb)})
+        seeds.append((len(rows) - 1, va, vb))
+    cols = ["claim_id", "tested", "difference", "ci_low", "ci_high", "p_value", "p_holm", "differs",
+            "single_ci_low", "single_ci_high", "n_arm", "n_base", "reason"]
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    m = len(seeds)
+    for i, va, vb in seeds:
+        if np.std(va) + np.std(vb) > 0:
+            ci = stats.ttest_ind(va, vb, equal_var=False).confidence_interval(1 - alpha / m)
+            out.loc[i, ["ci_low", "ci_high"]] = float(ci.low), float(ci.high)
+        else:
+            out.loc[i, ["ci_low", "ci_high"]] = out.loc[i, "difference"]
     ok = out.p_value.notna()
-    out["p_holm"] = np.nan
     if ok.any():
         out.loc[ok, "p_holm"] = multipletests(out.p_value[ok], method="holm")[1]
-    out["differs"] = out.p_holm < 0.05
+    out["differs"] = out.p_holm.map(lambda p: bool(p < alpha) if pd.notna(p) else np.nan)
     return out
 
 
 def scale_table(folders: list[Path]) -> pd.DataFrame:
     """One line per claim judged in every arm: ``<arm> estimate / ci_low / ci_high /
     verdict`` columns, ``moves`` (True where the verdicts differ between arms) and, for
-    each arm after the first, ``<arm> − <base> effect`` with its CI (``... ci_low``,
-    ``... ci_high``), Holm-adjusted p (``... p_holm``) and ``<arm> differs``. Claims an arm
-    did not run (e.g. lyrics, LSTM) are left out of the comparison."""
+    each arm after the first, ``<arm> − <base> effect`` with its simultaneous CI (``... ci_low``,
+    ``... ci_high``), its unadjusted 95 % CI (``... single_ci_low/high``), Welch's p and the
+    Holm-adjusted p (``... p``, ``... p_holm``), ``<arm> differs`` (empty where the claim has
+    no seed effects to test) and the seeds compared. Claims an arm did not run (e.g. lyrics,
+    LSTM) are left out of the comparison."""
     wide = None
     for f in folders:
         c = pd.read_csv(f / "claims.csv")
@@ -100,10 +119,12 @@ def scale_table(folders: list[Path]) -> pd.DataFrame:
     for f in folders[1:]:
         d = differences(folders[0], f)
         name = f"{label(f)} − {base} effect"
-        d = d.rename(columns={"difference": name, "ci_low": f"{name} ci_low", "ci_high": f"{name} ci_high",
-                              "p_holm": f"{name} p_holm", "differs": f"{label(f)} differs"})
-        wide = wide.merge(d[["claim_id", name, f"{name} ci_low", f"{name} ci_high", f"{name} p_holm",
-                             f"{label(f)} differs"]], on="claim_id", how="left")
+        keep = {"difference": name, "ci_low": f"{name} ci_low", "ci_high": f"{name} ci_high",
+                "p_value": f"{name} p", "p_holm": f"{name} p_holm", "differs": f"{label(f)} differs",
+                "single_ci_low": f"{name} single_ci_low", "single_ci_high": f"{name} single_ci_high",
+                "n_arm": f"{label(f)} seeds", "n_base": f"{base} seeds ({label(f)} test)",
+                "reason": f"{name} not tested"}
+        wide = wide.merge(d.rename(columns=keep)[["claim_id", *keep.values()]], on="claim_id", how="left")
     return wide
 
 
@@ -130,16 +151,25 @@ def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
         if "paper_value" in c:
             paper.update(c.paper_value.dropna().to_dict())
     moving = ", ".join(t.claim_id[t.moves]) or "none"
+    kinds = sorted({k for f in folders for k in pd.read_csv(f / "claims.csv").get("ci_kind", pd.Series()).dropna()
+                    if k})
     intro = [f"Each claim judged in every arm ({len(t)}): the paper's value, then per arm (hidden size, "
-             f"vocabulary) the estimate [95 % CI] and verdict. The base is {arms[0]}.", "",
+             f"vocabulary) the estimate [{' / '.join(kinds) or '95 % CI'}: Student's t over the seeds' "
+             f"statistics] and verdict. The base is {arms[0]}.", "",
              f"**Verdicts that move with size:** {moving}."]
     for a in arms[1:]:
-        col = t[f"{a} differs"].fillna(False).astype(bool) if f"{a} differs" in t else pd.Series(False, t.index)
-        tested = int(t[f"{a} differs"].notna().sum()) if f"{a} differs" in t else 0
+        col = t[f"{a} differs"] if f"{a} differs" in t else pd.Series(np.nan, t.index)
+        tested = int(col.notna().sum())
+        why = t.get(f"{a} − {arms[0]} effect not tested", pd.Series("", t.index))
+        untested = [f"{c} ({w}{'; its verdict moves' if m else ''})"
+                    for c, w, m in zip(t.claim_id[col.isna()], why[col.isna()], t.moves[col.isna()])]
         intro += ["", f"**Effects that differ between {a} and {arms[0]}** (each seed's effect over its control, "
-                     f"Welch over seeds, Holm over the {tested} claims tested): "
-                     f"{', '.join(t.claim_id[col]) or 'none'}."]
-    head = ["claim", "paper", *arms, "verdict moves", *(f"{a} − {arms[0]} effect (p_holm)" for a in arms[1:])]
+                     f"Welch's t over seeds, Holm over the {tested} claims tested; each CI is simultaneous, "
+                     f"95 % for the {tested} together, Bonferroni): "
+                     f"{', '.join(t.claim_id[col.fillna(False).astype(bool)]) or 'none'}."
+                  + (f" Not tested: {', '.join(untested)}." if untested else "")]
+    head = ["claim", "paper", *arms, "verdict moves",
+            *(f"{a} − {arms[0]} effect [simultaneous CI] (p_holm)" for a in arms[1:])]
     lines = [*intro, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in t.to_dict("records"):
         u = units.get(tests.get(r["claim_id"], ""), "")
@@ -150,7 +180,7 @@ def markdown(t: pd.DataFrame, folders: list[Path]) -> str:
         cells.append("**yes**" if r["moves"] else "no")
         for a in arms[1:]:
             e = f"{a} − {arms[0]} effect"
-            cells.append("–" if pd.isna(r.get(e)) else
+            cells.append(f"– ({r.get(f'{e} not tested')})" if pd.isna(r.get(e)) else
                          f"{with_ci(r[e], r[f'{e} ci_low'], r[f'{e} ci_high'], du)} ({r[f'{e} p_holm']:.2g})"
                          + (" **differs**" if pd.notna(r[f"{a} differs"]) and bool(r[f"{a} differs"]) else ""))
         lines.append("| " + " | ".join(cells) + " |")

@@ -24,10 +24,12 @@ def _load(name):
 def _arm(folder, verdicts, effects):
     """A results folder: claims.csv and gutenberg/seed_effects.csv (``effects``: claim -> per-seed values)."""
     (folder / "gutenberg").mkdir(parents=True)
-    pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "dataset": "gutenberg", "cell": "gru",
-                  "test_id": ["t.one", "t.two", "t.three"], "unit": ["pooled", "all tokens", "all tokens"],
-                  "estimate": [0.9, 0.5, np.nan],
-                  "ci_low": [0.8, 0.4, np.nan], "ci_high": [1.0, 0.6, np.nan],
+    pd.DataFrame({"claim_id": ["c1", "c2", "c3", "c4", "c5"], "cell": "gru",
+                  "dataset": ["gutenberg", "gutenberg+lyrics", "gutenberg", "gutenberg+lyrics", "gutenberg"],
+                  "test_id": ["t.one", "t.two", "t.three", "t.four", "t.five"],
+                  "unit": ["pooled", "all tokens", "all tokens", "all tokens", "all tokens"],
+                  "estimate": [0.9, 0.5, np.nan, 0.1, 0.2], "ci_low": [0.8, 0.4, np.nan, 0.0, 0.2],
+                  "ci_high": [1.0, 0.6, np.nan, 0.2, 0.2], "ci_kind": "95 % CI, seed-level",
                   "verdict": verdicts}).to_csv(folder / "claims.csv", index=False)
     rows = [("gutenberg", "gru", f"t.{name}", "pooled: 4 tokens" if name == "one" else "all tokens", s, v)
             for name, vals in effects.items() for s, v in enumerate(vals)]
@@ -37,25 +39,37 @@ def _arm(folder, verdicts, effects):
 
 def test_scale_table_puts_arms_side_by_side_and_names_the_claims_that_move(tmp_path):
     mod = _load("scale_table")
-    _arm(tmp_path / "a", ["supported", "not supported", "not run"],
-         {"one": [0.50, 0.52, 0.48], "two": [0.10, 0.30, 0.20], "three": [0.1, 0.2, 0.3]})
-    _arm(tmp_path / "b", ["supported", "supported", "supported"],
-         {"one": [0.80, 0.82, 0.79], "two": [0.15, 0.25, 0.22], "three": [0.1, 0.2, 0.3]})
+    fixed = "no verdict: fixed by the method"
+    _arm(tmp_path / "a", ["supported", "not supported", "not run", "supported", fixed],
+         {"one": [0.50, 0.52, 0.48], "two": [0.10, 0.30, 0.20], "three": [0.1, 0.2, 0.3], "five": [0.2] * 3})
+    _arm(tmp_path / "b", ["supported", "supported", "supported", "not supported", fixed],
+         {"one": [0.80, 0.82, 0.79], "two": [0.15, 0.25, 0.22], "three": [0.1, 0.2, 0.3], "five": [0.19] * 3})
     t = mod.scale_table([tmp_path / "a", tmp_path / "b"]).set_index("claim_id")
-    assert list(t.index) == ["c1", "c2"]  # c3 was not run in arm a
-    assert t.moves.to_dict() == {"c1": False, "c2": True}
-    # c1 is judged on a pooled row (claims.csv: "pooled"; the row: "pooled: 4 tokens").
+    assert list(t.index) == ["c1", "c2", "c4", "c5"]  # c3 was not run in arm a
+    assert t.moves.to_dict() == {"c1": False, "c2": True, "c4": True, "c5": False}
+    # c1 is judged on a pooled row (claims.csv: "pooled"; the row: "pooled: 4 tokens"), c2
+    # on the Gutenberg rows of a claim pooled over datasets ("gutenberg+lyrics"); c4 has no
+    # seed effects, so it is not tested (and not counted in the Holm family of two); nor is
+    # c5, a quantity the method fixes (no spread: any change would read as a difference).
     # the effect test is another question than the verdicts: c1 keeps its verdict but its
     # effect grows by 0.30 (Welch over seeds, Holm over the two claims); c2's does not differ
-    assert t["b differs"].to_dict() == {"c1": True, "c2": False}
+    assert t.loc[["c1", "c2"], "b differs"].tolist() == [True, False] and t.loc[["c4", "c5"], "b differs"].isna().all()
     assert t.loc["c1", "b − a effect"] == pytest.approx(0.3033, abs=1e-3)
+    assert t.loc["c2", "b seeds"] == 3 and pd.isna(t.loc["c4", "b − a effect"])
+    # the simultaneous CI (97.5 % each for two claims) is wider than the single 95 % one
+    lo, hi, slo, shi = (t.loc["c2", f"b − a effect {k}"] for k in ("ci_low", "ci_high", "single_ci_low",
+                                                                      "single_ci_high"))
+    assert lo < slo < t.loc["c2", "b − a effect"] < shi < hi
     md = mod.markdown(t.reset_index(), [tmp_path / "a", tmp_path / "b"]).splitlines()
-    assert "| claim | paper | a | b | verdict moves | b − a effect (p_holm) |" in md
-    assert "**Verdicts that move with size:** c2." in md
-    assert any(line.startswith("**Effects that differ between b and a**") and line.endswith(": c1.") for line in md)
+    assert "| claim | paper | a | b | verdict moves | b − a effect [simultaneous CI] (p_holm) |" in md
+    assert "**Verdicts that move with size:** c2, c4." in md
+    effects = next(line for line in md if line.startswith("**Effects that differ between b and a**"))
+    assert "Holm over the 2 claims tested" in effects and ": c1. Not tested" in effects
+    assert effects.endswith("Not tested: c4 (no per-seed statistic; its verdict moves), c5 (fixed by the method).")
     c2 = next(line for line in md if line.startswith("| c2 "))
     assert "| 0.5 [0.4, 0.6]: not supported | 0.5 [0.4, 0.6]: supported | **yes** |" in c2
     assert "**differs**" in next(line for line in md if line.startswith("| c1 "))
+    assert "– (no per-seed statistic)" in next(line for line in md if line.startswith("| c4 "))
 
 
 def test_overlap_of_a_childs_sets_with_its_parents():
