@@ -92,7 +92,6 @@ def overlap(child: list, parents: list, hidden: int) -> pd.DataFrame:
                      if others else np.nan, "chance": len(parents[s]) / hidden,
                      "p_hypergeom": float(stats.hypergeom.sf(k - 1, hidden, len(parents[s]), len(c)))})
     t = pd.DataFrame(rows)
-    t["p_hypergeom_holm"] = multipletests(t.p_hypergeom, method="holm")[1]
     n, mean = len(t), t.share_in_parent.mean()
     half = stats.t.ppf(0.975, n - 1) * t.share_in_parent.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
     p_t = stats.ttest_1samp(t.share_in_parent - t.chance, 0.0, alternative="greater").pvalue if n > 1 else np.nan
@@ -172,7 +171,10 @@ def main(argv=None) -> int:
     pars_on_child = counting_sets(study, parent_runs, a.child, a.cell, a.data_dir, a.cache_dir)
     pars_again = counting_sets(study, parent_runs, parent, a.cell, a.data_dir, a.cache_dir, half="other")
     hidden = study.datasets[a.child].model.hidden
-    t = overlap(kids, pars, hidden).merge(fine_tuning_vs_reselection(kids, pars_on_child, pars, pars_again),
+    t = overlap(kids, pars, hidden)
+    seeds = t.seed != "all"  # Holm over the seeds here, not in overlap(): statsmodels collects garbage per call
+    t.loc[seeds, "p_hypergeom_holm"] = multipletests(t.p_hypergeom[seeds], method="holm")[1]
+    t = t.merge(fine_tuning_vs_reselection(kids, pars_on_child, pars, pars_again),
                                           on="seed", how="left")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     t.to_csv(a.out, index=False, float_format="%.4g")
