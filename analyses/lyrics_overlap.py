@@ -56,19 +56,20 @@ def load_models(study, ds: str, cell: str, data_dir, cache_dir) -> list:
     return runs
 
 
-def counting_sets(study, runs: list, ds: str, cell: str, data_dir, cache_dir, half: str = "selection") -> list:
+def counting_sets(study, runs: list, ds: str, cell: str, data_dir, cache_dir, halves=("selection",)) -> list:
     """Each run's counting set, chosen on dataset ``ds``'s held-out examples (read with the
-    runs' vocabulary): on the selection half the study chooses sets on, or on the ``"other"``
-    half."""
+    runs' vocabulary), once per entry of ``halves``: on the selection half the study chooses
+    sets on (``"selection"``) or on the other half (``"other"``); one list of sets per half,
+    from one recording of each run."""
     tmpl = study.datasets[ds] if ds in study.datasets else study.parents[ds]
     data = prepare(tmpl.data, data_dir, cache_dir=cache_dir,
                    vocab=runs[0].vocab if ds in study.dataset_init else None)
     ctx = Context(ds, cell, [r.model for r in runs], heldout_examples(data, tmpl), study.analysis.findings_config())
-    recs = {s: ctx.selection_rec(s) if half == "selection" else subset_recording(ctx.recs[s], np.flatnonzero(
-        ctx.test_mask)) for s in range(len(runs))}
+    other = np.flatnonzero(ctx.test_mask)
     # n_perm = 0: the same sets as the study's (stage 1's probe test does not choose them), faster
-    return [np.asarray(find(m, recs[s], counting(), n_perm=0, seed=ctx.cfg.seed + s).neurons)
-            for s, m in enumerate(ctx.models)]
+    return [[np.asarray(find(m, ctx.selection_rec(s) if half == "selection" else subset_recording(ctx.recs[s], other),
+                             counting(), n_perm=0, seed=ctx.cfg.seed + s).neurons) for s, m in enumerate(ctx.models)]
+            for half in halves]
 
 
 def _share(c, p) -> float:
@@ -166,10 +167,10 @@ def main(argv=None) -> int:
     parent = study.dataset_init[a.child]
     child_runs = load_models(study, a.child, a.cell, a.data_dir, a.cache_dir)
     parent_runs = load_models(study, parent, a.cell, a.data_dir, a.cache_dir)
-    kids = counting_sets(study, child_runs, a.child, a.cell, a.data_dir, a.cache_dir)
-    pars = counting_sets(study, parent_runs, parent, a.cell, a.data_dir, a.cache_dir)
-    pars_on_child = counting_sets(study, parent_runs, a.child, a.cell, a.data_dir, a.cache_dir)
-    pars_again = counting_sets(study, parent_runs, parent, a.cell, a.data_dir, a.cache_dir, half="other")
+    [kids] = counting_sets(study, child_runs, a.child, a.cell, a.data_dir, a.cache_dir)
+    pars, pars_again = counting_sets(study, parent_runs, parent, a.cell, a.data_dir, a.cache_dir,
+                                     halves=("selection", "other"))
+    [pars_on_child] = counting_sets(study, parent_runs, a.child, a.cell, a.data_dir, a.cache_dir)
     hidden = study.datasets[a.child].model.hidden
     t = overlap(kids, pars, hidden)
     seeds = t.seed != "all"  # Holm over the seeds here, not in overlap(): statsmodels collects garbage per call
